@@ -1,0 +1,265 @@
+// Package store defines Kasa's persistent records and the Store interface the
+// services use. Two backends implement it with one shared SQL core:
+// store/sqlite (embedded default, modernc.org/sqlite) and store/postgres (pgx).
+// The conformance suite in store/storetest runs against both.
+//
+// Card data rule: no record here can hold a full PAN or any CVV. Cards appear
+// only as BIN + last 4 + brand.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+var (
+	// ErrNotFound: no such row (or it belongs to another merchant).
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict: a unique constraint was violated.
+	ErrConflict = errors.New("store: conflict")
+)
+
+// Mode separates test data from live data; they never mix.
+type Mode string
+
+const (
+	ModeTest Mode = "test"
+	ModeLive Mode = "live"
+)
+
+// Merchant is a tenant.
+type Merchant struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+}
+
+// APIKey is a merchant's secret key, stored only as a keyed hash.
+type APIKey struct {
+	ID         string
+	MerchantID string
+	Mode       Mode
+	Prefix     string // displayable start of the key, e.g. "sk_test_4fQ2"
+	Hash       []byte // HMAC-SHA-256(pepper, key)
+	CreatedAt  time.Time
+	RevokedAt  time.Time // zero while active
+}
+
+// POS is one virtual POS of a merchant at one bank.
+type POS struct {
+	ID          string
+	MerchantID  string
+	Mode        Mode   // test POS are reachable only with test keys
+	Protocol    string // gateway registry name, e.g. "est3"
+	Bank        string // e.g. "isbank"
+	Name        string
+	Environment string // "test" or "production" (the bank's environment)
+	APIURL      string
+	ThreeDURL   string
+	Credentials []byte // sealed by internal/secret; never returned by the API
+	Currencies  []string
+	BatchCutoff string // "HH:MM" Europe/Istanbul; a full refund before it is sent as a void
+	ThreeDModel string // default 3D model: "", "3d", "3d_pay", "3d_host"
+	Enabled     bool
+	Priority    int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Payment statuses.
+const (
+	StatusRequiresAction    = "requires_action"
+	StatusProcessing        = "processing"
+	StatusAuthorized        = "authorized"
+	StatusSucceeded         = "succeeded"
+	StatusDeclined          = "declined"
+	StatusFailed            = "failed"
+	StatusUnknown           = "unknown"
+	StatusPartiallyRefunded = "partially_refunded"
+	StatusRefunded          = "refunded"
+	StatusCanceled          = "canceled"
+)
+
+// Payment is one merchant payment and its money ledger. Amount invariants:
+// CapturedAmount ≤ AuthorizedAmount and RefundedAmount ≤ CapturedAmount.
+type Payment struct {
+	ID               string
+	MerchantID       string
+	Mode             Mode
+	POSID            string
+	OrderID          string // the merchant's order id
+	BankOrderID      string // Kasa's order id at the bank, stable for the payment's life
+	Status           string
+	Amount           int64 // requested, minor units
+	Currency         string
+	Installments     int
+	Capture          bool // sale (true) or pre-authorisation (false)
+	AuthorizedAmount int64
+	CapturedAmount   int64
+	RefundedAmount   int64
+	CardBIN          string
+	CardLast4        string
+	CardBrand        string
+	CardHolder       string
+	Description      string
+	CustomerEmail    string
+	CustomerIP       string
+	BankCode         string
+	BankMessage      string
+	DeclineReason    string
+	AuthCode         string
+	HostRef          string
+	TransID          string
+	ThreeDModel      string
+	MDStatus         string
+	ReturnURL        string
+	RoutingReason    string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Transaction kinds.
+const (
+	KindSale     = "sale"
+	KindPreAuth  = "preauth"
+	KindCapture  = "capture"
+	KindVoid     = "void"
+	KindRefund   = "refund"
+	KindStatus   = "status"
+	KindThreeD   = "three_d"
+	TxPending    = "pending" // written before the bank call
+	TxApproved   = "approved"
+	TxDeclined   = "declined"
+	TxRejected   = "rejected"
+	TxNotSent    = "not_sent"
+	TxUnknown    = "unknown"
+	TxSuperseded = "superseded" // an unknown call later settled by status query
+)
+
+// Transaction is one bank call of a payment: the timeline.
+type Transaction struct {
+	ID            string
+	PaymentID     string
+	MerchantID    string
+	Kind          string
+	Status        string
+	Amount        int64
+	Currency      string
+	BankCode      string
+	BankErrorCode string
+	BankMessage   string
+	DeclineReason string
+	AuthCode      string
+	HostRef       string
+	TransID       string
+	Error         string
+	LatencyMS     int64
+	CreatedAt     time.Time
+	CompletedAt   time.Time // zero while pending
+}
+
+// Event is a transactional-outbox row, written with the state change it reports.
+type Event struct {
+	ID         string
+	MerchantID string
+	Mode       Mode
+	Type       string // e.g. "payment.succeeded"
+	PaymentID  string
+	Payload    []byte // JSON
+	CreatedAt  time.Time
+}
+
+// Idempotency states.
+const (
+	IdemInProgress = "in_progress"
+	IdemDone       = "done"
+)
+
+// Idempotency is a stored request key and, once done, its response.
+type Idempotency struct {
+	MerchantID     string
+	Key            string
+	Fingerprint    string // hash of method, path and canonical body
+	State          string
+	ResponseStatus int
+	ResponseBody   []byte
+	ResourceID     string // payment id once one exists
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// PaymentFilter selects payments for listing. Results are ordered newest first
+// and paginated by keyset: pass the last row's (CreatedAt, ID) as the cursor.
+type PaymentFilter struct {
+	MerchantID string
+	Mode       Mode
+	Status     string
+	OrderID    string
+	Last4      string
+	POSID      string
+	From, To   time.Time // CreatedAt in [From, To); zero means open
+	// Cursor: return rows strictly older than (BeforeTime, BeforeID).
+	BeforeTime time.Time
+	BeforeID   string
+	Limit      int
+}
+
+// Store is Kasa's persistence. Every method is safe for concurrent use.
+type Store interface {
+	Close() error
+
+	CreateMerchant(ctx context.Context, m *Merchant) error
+	GetMerchant(ctx context.Context, id string) (*Merchant, error)
+
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// APIKeyByHash finds an active (unrevoked) key.
+	APIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
+	ListAPIKeys(ctx context.Context, merchantID string) ([]*APIKey, error)
+	RevokeAPIKey(ctx context.Context, merchantID, id string, at time.Time) error
+
+	CreatePOS(ctx context.Context, p *POS) error
+	UpdatePOS(ctx context.Context, p *POS) error
+	GetPOS(ctx context.Context, merchantID, id string) (*POS, error)
+	ListPOS(ctx context.Context, merchantID string) ([]*POS, error)
+	// AllPOS lists every POS of every merchant (for re-sealing credentials).
+	AllPOS(ctx context.Context) ([]*POS, error)
+
+	GetPayment(ctx context.Context, merchantID, id string) (*Payment, error)
+	ListPayments(ctx context.Context, f PaymentFilter) ([]*Payment, error)
+	ListTransactions(ctx context.Context, paymentID string) ([]*Transaction, error)
+	// PaymentsToResolve returns payments in processing or unknown last updated
+	// before olderThan, oldest first: the resolver's work list.
+	PaymentsToResolve(ctx context.Context, olderThan time.Time, limit int) ([]*Payment, error)
+
+	// InTx runs fn in one database transaction. On SQLite the transaction is
+	// IMMEDIATE (it takes the write lock at once); on PostgreSQL LockPayment
+	// takes a row lock. fn's error rolls back.
+	InTx(ctx context.Context, fn func(Tx) error) error
+
+	// ClaimIdempotency atomically inserts rec as in progress. If a row for
+	// (MerchantID, Key) already exists it is returned with claimed false.
+	ClaimIdempotency(ctx context.Context, rec *Idempotency) (existing *Idempotency, claimed bool, err error)
+	CompleteIdempotency(ctx context.Context, rec *Idempotency) error
+	// SetIdempotencyResource records the payment a key created, before the bank call.
+	SetIdempotencyResource(ctx context.Context, merchantID, key, resourceID string) error
+	// DeleteIdempotency removes an in-progress claim whose request had no side effect.
+	DeleteIdempotency(ctx context.Context, merchantID, key string) error
+	// DeleteIdempotencyBefore reaps keys created before t; it never touches payments.
+	DeleteIdempotencyBefore(ctx context.Context, t time.Time) (int64, error)
+
+	// PendingEvents lists outbox events not yet dispatched (for issue #5's dispatcher and tests).
+	ListEvents(ctx context.Context, paymentID string) ([]*Event, error)
+}
+
+// Tx is the set of writes that must commit together with a state change.
+type Tx interface {
+	InsertPayment(ctx context.Context, p *Payment) error
+	// LockPayment reads a payment for update (row lock on PostgreSQL).
+	LockPayment(ctx context.Context, merchantID, id string) (*Payment, error)
+	UpdatePayment(ctx context.Context, p *Payment) error
+	InsertTransaction(ctx context.Context, t *Transaction) error
+	UpdateTransaction(ctx context.Context, t *Transaction) error
+	ListTransactions(ctx context.Context, paymentID string) ([]*Transaction, error)
+	InsertEvent(ctx context.Context, e *Event) error
+}
