@@ -49,6 +49,7 @@ const (
 	ReasonCallIssuer        DeclineReason = "call_issuer"
 	ReasonFraudSuspected    DeclineReason = "fraud_suspected"
 	ReasonInvalidTxn        DeclineReason = "invalid_transaction"
+	ReasonNotPermitted      DeclineReason = "transaction_not_permitted" // card not enabled for this kind of transaction (ISO 57/58/62)
 	ReasonInstallments      DeclineReason = "installments_not_allowed"
 	ReasonDuplicateOrder    DeclineReason = "duplicate_order"
 	ReasonSystemError       DeclineReason = "system_error"

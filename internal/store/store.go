@@ -18,6 +18,9 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrConflict: a unique constraint was violated.
 	ErrConflict = errors.New("store: conflict")
+	// ErrInvariant: a write would break a database integrity rule: a CHECK
+	// (money invariants, modes) or a reference to a missing row.
+	ErrInvariant = errors.New("store: invariant violated")
 )
 
 // Mode separates test data from live data; they never mix.
@@ -226,6 +229,7 @@ type Store interface {
 	AllPOS(ctx context.Context) ([]*POS, error)
 
 	GetPayment(ctx context.Context, merchantID, id string) (*Payment, error)
+	// ListPayments requires f.MerchantID and f.Mode.
 	ListPayments(ctx context.Context, f PaymentFilter) ([]*Payment, error)
 	ListTransactions(ctx context.Context, paymentID string) ([]*Transaction, error)
 	// PaymentsToResolve returns payments in processing or unknown last updated
@@ -234,21 +238,31 @@ type Store interface {
 
 	// InTx runs fn in one database transaction. On SQLite the transaction is
 	// IMMEDIATE (it takes the write lock at once); on PostgreSQL LockPayment
-	// takes a row lock. fn's error rolls back.
+	// takes a row lock. fn's error rolls back. fn must write only through its
+	// Tx: a Store write inside fn would wait for the lock fn holds.
 	InTx(ctx context.Context, fn func(Tx) error) error
 
 	// ClaimIdempotency atomically inserts rec as in progress. If a row for
 	// (MerchantID, Key) already exists it is returned with claimed false.
 	ClaimIdempotency(ctx context.Context, rec *Idempotency) (existing *Idempotency, claimed bool, err error)
+	// CompleteIdempotency stores the response (and ResourceID, if set) of an
+	// in-progress key. ErrNotFound if the key is missing or already done: a
+	// stored response is never overwritten.
 	CompleteIdempotency(ctx context.Context, rec *Idempotency) error
 	// SetIdempotencyResource records the payment a key created, before the bank call.
 	SetIdempotencyResource(ctx context.Context, merchantID, key, resourceID string) error
-	// DeleteIdempotency removes an in-progress claim whose request had no side effect.
+	// DeleteIdempotency removes an in-progress claim whose request had no side
+	// effect. A done key is left alone; a missing key is not an error.
 	DeleteIdempotency(ctx context.Context, merchantID, key string) error
+	// ReleaseStaleIdempotency deletes an in-progress claim only if it is still
+	// the row the caller read (same UpdatedAt), and reports whether it did.
+	// Two requests taking over one stale claim thus cannot release each
+	// other's fresh claim, which DeleteIdempotency would allow.
+	ReleaseStaleIdempotency(ctx context.Context, stale *Idempotency) (bool, error)
 	// DeleteIdempotencyBefore reaps keys created before t; it never touches payments.
 	DeleteIdempotencyBefore(ctx context.Context, t time.Time) (int64, error)
 
-	// PendingEvents lists outbox events not yet dispatched (for issue #5's dispatcher and tests).
+	// ListEvents lists a payment's outbox events in order (for issue #5's dispatcher and tests).
 	ListEvents(ctx context.Context, paymentID string) ([]*Event, error)
 }
 

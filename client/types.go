@@ -1,0 +1,140 @@
+package client
+
+import "time"
+
+// PaymentRequest is the body of CreatePayment.
+type PaymentRequest struct {
+	Amount       int64    `json:"amount"` // minor units: 12550 = 125,50 TL
+	Currency     string   `json:"currency"`
+	Capture      *bool    `json:"capture,omitempty"` // nil or true: sale; false: pre-authorisation
+	Installments int      `json:"installments,omitempty"`
+	OrderID      string   `json:"order_id,omitempty"`
+	Description  string   `json:"description,omitempty"`
+	Card         Card     `json:"card"`
+	Customer     Customer `json:"customer,omitempty"`
+	POSID        string   `json:"pos_id,omitempty"`
+}
+
+// Card is the card as entered. Kasa never stores it.
+type Card struct {
+	Number      string `json:"number"`
+	ExpiryMonth int    `json:"expiry_month"`
+	ExpiryYear  int    `json:"expiry_year"`
+	CVV         string `json:"cvv"`
+	Holder      string `json:"holder,omitempty"`
+}
+
+// Customer is the buyer.
+type Customer struct {
+	Email string `json:"email,omitempty"`
+	IP    string `json:"ip,omitempty"`
+}
+
+// Payment statuses.
+const (
+	StatusSucceeded         = "succeeded"
+	StatusAuthorized        = "authorized"
+	StatusDeclined          = "declined"
+	StatusFailed            = "failed"
+	StatusUnknown           = "unknown"
+	StatusProcessing        = "processing"
+	StatusCanceled          = "canceled"
+	StatusRefunded          = "refunded"
+	StatusPartiallyRefunded = "partially_refunded"
+)
+
+// Payment is a payment as Kasa reports it.
+type Payment struct {
+	ID               string `json:"id"`
+	Mode             string `json:"mode"`
+	Status           string `json:"status"`
+	Amount           int64  `json:"amount"`
+	Currency         string `json:"currency"`
+	Capture          bool   `json:"capture"`
+	Installments     int    `json:"installments"`
+	AmountAuthorized int64  `json:"amount_authorized"`
+	AmountCaptured   int64  `json:"amount_captured"`
+	AmountRefunded   int64  `json:"amount_refunded"`
+	OrderID          string `json:"order_id"`
+	BankOrderID      string `json:"bank_order_id"`
+	Description      string `json:"description"`
+	Card             struct {
+		BIN    string `json:"bin"`
+		Last4  string `json:"last4"`
+		Masked string `json:"masked"`
+		Brand  string `json:"brand"`
+		Holder string `json:"holder"`
+	} `json:"card"`
+	POSID         string `json:"pos_id"`
+	RoutingReason string `json:"routing_reason"`
+	Bank          struct {
+		Code          string `json:"code"`
+		Message       string `json:"message"`
+		DeclineReason string `json:"decline_reason"`
+		AuthCode      string `json:"auth_code"`
+		HostRef       string `json:"host_ref"`
+		TransID       string `json:"trans_id"`
+	} `json:"bank"`
+	Transactions  []Transaction `json:"transactions"`
+	LastOperation *struct {
+		Requested     string `json:"requested"`
+		BankOperation string `json:"bank_operation"`
+		TransactionID string `json:"transaction_id"`
+		Status        string `json:"status"`
+		Amount        int64  `json:"amount"`
+	} `json:"last_operation"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Transaction is one bank call in a payment's timeline.
+type Transaction struct {
+	ID            string    `json:"id"`
+	Kind          string    `json:"kind"`
+	Status        string    `json:"status"`
+	Amount        int64     `json:"amount"`
+	BankCode      string    `json:"bank_code"`
+	BankMessage   string    `json:"bank_message"`
+	DeclineReason string    `json:"decline_reason"`
+	LatencyMS     int64     `json:"latency_ms"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+// POSRequest creates or patches a POS. On patch, nil/empty fields stay.
+type POSRequest struct {
+	Protocol    string            `json:"protocol,omitempty"`
+	Bank        string            `json:"bank,omitempty"`
+	Name        string            `json:"name,omitempty"`
+	Environment string            `json:"environment,omitempty"`
+	Preset      string            `json:"preset,omitempty"`
+	Endpoints   *Endpoints        `json:"endpoints,omitempty"`
+	Credentials map[string]string `json:"credentials,omitempty"`
+	Currencies  []string          `json:"currencies,omitempty"`
+	BatchCutoff string            `json:"batch_cutoff,omitempty"`
+	ThreeDModel string            `json:"three_d_model,omitempty"`
+	Enabled     *bool             `json:"enabled,omitempty"`
+	Priority    *int              `json:"priority,omitempty"`
+}
+
+// Endpoints are a POS's bank URLs.
+type Endpoints struct {
+	API        string `json:"api"`
+	ThreeDGate string `json:"three_d_gate,omitempty"`
+}
+
+// POS is a virtual POS; Credentials only says which are "set".
+type POS struct {
+	ID          string            `json:"id"`
+	Mode        string            `json:"mode"`
+	Protocol    string            `json:"protocol"`
+	Bank        string            `json:"bank"`
+	Name        string            `json:"name"`
+	Environment string            `json:"environment"`
+	Endpoints   Endpoints         `json:"endpoints"`
+	Credentials map[string]string `json:"credentials"`
+	Currencies  []string          `json:"currencies"`
+	BatchCutoff string            `json:"batch_cutoff"`
+	ThreeDModel string            `json:"three_d_model"`
+	Enabled     bool              `json:"enabled"`
+	Priority    int               `json:"priority"`
+}

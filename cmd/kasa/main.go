@@ -1,0 +1,190 @@
+// Command kasa is the Kasa virtual POS gateway: one binary for the server,
+// the bank simulators, the demo and the admin tasks.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/kasapos/kasa/internal/api"
+	"github.com/kasapos/kasa/internal/id"
+	"github.com/kasapos/kasa/internal/secret"
+	"github.com/kasapos/kasa/internal/server"
+	"github.com/kasapos/kasa/internal/store"
+)
+
+const usage = `kasa — virtual POS gateway for Turkish banks
+
+Usage:
+  kasa demo     [--addr 127.0.0.1:8080] [--data-dir .kasa]   server + bank simulators + demo merchant
+  kasa serve    [--addr …] [--data-dir …] [--database-url postgres://…] [--tls-cert f --tls-key f]
+  kasa banksim  <protocol|all> [--addr 127.0.0.1:8090]           run a bank simulator
+  kasa migrate  [--data-dir …] [--database-url …]                apply schema migrations and exit
+  kasa merchant create --name NAME [--mode test|live] [...]      create a merchant and print its API key
+  kasa keys new                                                  print a new master keyring spec
+
+Environment: KASA_DATABASE_URL, KASA_MASTER_KEYS ("id:base64key,…", first is primary).
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	slog.SetDefault(log)
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "demo":
+		err = runDemo(args, log)
+	case "serve":
+		err = runServe(args, log)
+	case "banksim":
+		err = runBanksim(args, log)
+	case "migrate":
+		err = runMigrate(args, log)
+	case "merchant":
+		err = runMerchant(args, log)
+	case "keys":
+		err = runKeys(args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "kasa: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kasa:", err)
+		os.Exit(1)
+	}
+}
+
+// serverFlags registers the flags every server-side command shares.
+func serverFlags(fs *flag.FlagSet, cfg *server.Config) {
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&cfg.DataDir, "data-dir", ".kasa", "directory for the SQLite database and the dev key file")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", os.Getenv("KASA_DATABASE_URL"), "PostgreSQL URL (postgres://…); empty uses SQLite in --data-dir")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.DurationVar(&cfg.BankTimeout, "bank-timeout", 30*time.Second, "bound on one bank call; after it the outcome is unknown until a status query")
+	cfg.MasterKeys = os.Getenv("KASA_MASTER_KEYS")
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(os.Stderr)
+	return fs.Parse(args)
+}
+
+func runServe(args []string, log *slog.Logger) error {
+	var cfg server.Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	serverFlags(fs, &cfg)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	cfg.Log = log
+	k, err := start(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Kasa API:  %s/v1\nOpenAPI:   %s/v1/openapi.yaml\n", k.URL, k.URL)
+	return waitAndClose(k)
+}
+
+func start(cfg server.Config) (*server.Kasa, error) {
+	if cfg.MasterKeys == "" {
+		cfg.Log.Warn("KASA_MASTER_KEYS is not set: using the dev key file in the data dir; set it in production")
+	}
+	k, err := server.Open(context.Background(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.Start(); err != nil {
+		k.Close(context.Background())
+		return nil, err
+	}
+	return k, nil
+}
+
+func waitAndClose(k *server.Kasa, closers ...func()) error {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	fmt.Println("\nshutting down: finishing in-flight requests")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := k.Close(ctx)
+	for _, c := range closers {
+		c()
+	}
+	return err
+}
+
+func runMigrate(args []string, log *slog.Logger) error {
+	var cfg server.Config
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	serverFlags(fs, &cfg)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := server.OpenStore(context.Background(), cfg)
+	if err != nil {
+		return err
+	}
+	log.Info("schema is up to date")
+	return st.Close()
+}
+
+func runMerchant(args []string, log *slog.Logger) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("usage: kasa merchant create --name NAME [--mode test|live]")
+	}
+	var cfg server.Config
+	fs := flag.NewFlagSet("merchant create", flag.ContinueOnError)
+	serverFlags(fs, &cfg)
+	name := fs.String("name", "", "merchant name")
+	mode := fs.String("mode", "test", "API key mode: test or live")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if *name == "" {
+		return fmt.Errorf("--name is required")
+	}
+	ctx := context.Background()
+	kr, err := server.LoadKeyring(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := server.OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	m := &store.Merchant{ID: id.New("mer"), Name: *name, CreatedAt: time.Now().UTC()}
+	if err := st.CreateMerchant(ctx, m); err != nil {
+		return err
+	}
+	key, _, err := api.CreateAPIKey(ctx, st, kr, m.ID, store.Mode(*mode))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("merchant: %s\napi key (shown once, store it now): %s\n", m.ID, key)
+	return nil
+}
+
+func runKeys(args []string) error {
+	if len(args) == 0 || args[0] != "new" {
+		return fmt.Errorf("usage: kasa keys new")
+	}
+	fmt.Println(secret.NewKeyringSpec(1))
+	return nil
+}

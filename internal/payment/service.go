@@ -1,0 +1,472 @@
+// Package payment drives payments through their states. Every bank call runs
+// in three steps (IDEM-3): a transaction durably records the intent (payment
+// "processing", transaction "pending", stable bank order id), the bank call runs
+// outside any database transaction, and a second transaction records the
+// outcome together with its outbox event. A crash between the steps leaves a
+// row the resolver settles by status query; nothing is ever resent under a new
+// bank order id.
+package payment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kasapos/kasa/internal/card"
+	"github.com/kasapos/kasa/internal/gateway"
+	"github.com/kasapos/kasa/internal/id"
+	"github.com/kasapos/kasa/internal/money"
+	"github.com/kasapos/kasa/internal/secret"
+	"github.com/kasapos/kasa/internal/store"
+)
+
+// Service is the payment engine the API calls.
+type Service struct {
+	Store      store.Store
+	Keys       *secret.Keyring
+	HTTPClient *http.Client
+	Log        *slog.Logger
+	Now        func() time.Time
+	// BankTimeout bounds one bank call; after it the outcome is unknown.
+	BankTimeout time.Duration
+
+	gws gatewayCache
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+// MaxAmount caps one payment (10 billion minor units), far above any real
+// card payment and far below int64 overflow when amounts are summed.
+const MaxAmount = 10_000_000_000_00
+
+// CardInput is the card as the merchant sends it.
+type CardInput struct {
+	Number      string `json:"number"`
+	ExpiryMonth int    `json:"expiry_month"`
+	ExpiryYear  int    `json:"expiry_year"`
+	CVV         string `json:"cvv"`
+	Holder      string `json:"holder"`
+}
+
+// CustomerInput is the buyer.
+type CustomerInput struct {
+	Email string `json:"email"`
+	IP    string `json:"ip"`
+}
+
+// CreateRequest is POST /v1/payments.
+type CreateRequest struct {
+	Amount       int64         `json:"amount"`
+	Currency     string        `json:"currency"`
+	Capture      *bool         `json:"capture"`
+	Installments int           `json:"installments"`
+	OrderID      string        `json:"order_id"`
+	Description  string        `json:"description"`
+	Card         CardInput     `json:"card"`
+	Customer     CustomerInput `json:"customer"`
+	POSID        string        `json:"pos_id"`
+}
+
+// Caller identifies who is acting: a merchant in a mode, and the idempotency
+// key of the request, if any.
+type Caller struct {
+	MerchantID     string
+	Mode           store.Mode
+	IdempotencyKey string
+}
+
+var orderIDRE = regexp.MustCompile(`^[A-Za-z0-9._\-/:]{1,64}$`)
+
+type validated struct {
+	amount money.Amount
+	card   card.Card
+}
+
+func (s *Service) validate(r *CreateRequest) (*validated, error) {
+	v := &validated{}
+	cur, err := money.ParseCurrency(r.Currency)
+	switch {
+	case r.Currency == "":
+		return nil, invalid("parameter_missing", "currency", "currency is required (TRY, USD, EUR or GBP)")
+	case err != nil:
+		return nil, invalid("currency_unknown", "currency", fmt.Sprintf("unknown currency %q", r.Currency))
+	case r.Amount <= 0:
+		return nil, invalid("amount_invalid", "amount", "amount must be a positive integer in minor units (kuruş, cents)")
+	case r.Amount > MaxAmount:
+		return nil, invalid("amount_too_large", "amount", "amount exceeds the maximum of one payment")
+	case r.Installments < 0 || r.Installments > 36:
+		return nil, invalid("installments_invalid", "installments", "installments must be between 1 and 36 (0 or 1 means a single payment)")
+	case r.Installments > 1 && cur.Code != money.TRY.Code:
+		return nil, invalid("installments_not_allowed", "installments", "installments are only offered in TRY")
+	case r.OrderID != "" && !orderIDRE.MatchString(r.OrderID):
+		return nil, invalid("order_id_invalid", "order_id", "order_id must be 1-64 characters of letters, digits and ._-/:")
+	case utf8.RuneCountInString(r.Description) > 255:
+		return nil, invalid("parameter_invalid", "description", "description must be at most 255 characters")
+	}
+	v.amount = money.New(r.Amount, cur)
+	c := &v.card
+	if c.PAN, err = card.ParsePAN(r.Card.Number); err != nil {
+		code := "card_number_invalid"
+		if r.Card.Number == "" {
+			code = "parameter_missing"
+		}
+		return nil, invalid(code, "card.number", err.Error())
+	}
+	if c.Expiry, err = card.NewExpiry(r.Card.ExpiryMonth, r.Card.ExpiryYear); err != nil {
+		return nil, invalid("card_expiry_invalid", "card.expiry_month", err.Error())
+	}
+	if c.Expiry.Expired(s.now().In(Istanbul)) {
+		return nil, invalid("card_expired", "card.expiry_year", "the card has expired")
+	}
+	if c.CVV, err = card.ParseCVV(r.Card.CVV); err != nil {
+		return nil, invalid("card_cvv_invalid", "card.cvv", err.Error())
+	}
+	c.Holder = strings.TrimSpace(r.Card.Holder)
+	if utf8.RuneCountInString(c.Holder) > 64 {
+		return nil, invalid("parameter_invalid", "card.holder", "holder must be at most 64 characters")
+	}
+	return v, nil
+}
+
+// choosePOS picks the POS for a payment. Issue #6 replaces this with rules;
+// until then: the forced POS, else the enabled POS of the caller's mode that
+// takes the currency, lowest priority value first.
+func (s *Service) choosePOS(ctx context.Context, c Caller, r *CreateRequest, cur money.Currency) (*store.POS, string, error) {
+	if r.POSID != "" {
+		p, err := s.Store.GetPOS(ctx, c.MerchantID, r.POSID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && p.Mode != c.Mode) {
+			return nil, "", &Error{Status: http.StatusNotFound, Code: "resource_not_found", Field: "pos_id", Message: "no such POS"}
+		} else if err != nil {
+			return nil, "", err
+		}
+		if !p.Enabled {
+			return nil, "", unprocessable("pos_disabled", "the requested POS is disabled")
+		}
+		if !posTakes(p, cur) {
+			return nil, "", unprocessable("currency_not_supported_by_pos", "the requested POS does not accept "+cur.Code)
+		}
+		return p, "forced: pos_id given in the request", nil
+	}
+	all, err := s.Store.ListPOS(ctx, c.MerchantID)
+	if err != nil {
+		return nil, "", err
+	}
+	var best *store.POS
+	for _, p := range all {
+		if p.Mode == c.Mode && p.Enabled && posTakes(p, cur) && (best == nil || p.Priority < best.Priority) {
+			best = p
+		}
+	}
+	if best == nil {
+		return nil, "", unprocessable("no_pos_available", fmt.Sprintf("no enabled %s-mode POS accepts %s; define one with POST /v1/pos", c.Mode, cur.Code))
+	}
+	return best, "default: highest-priority enabled POS accepting " + cur.Code, nil
+}
+
+func posTakes(p *store.POS, cur money.Currency) bool {
+	for _, c := range p.Currencies {
+		if c == cur.Code {
+			return true
+		}
+	}
+	return false
+}
+
+// Create validates a payment, records the intent, asks the bank and records
+// the outcome. The returned view reflects the final (or unknown) state.
+func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View, error) {
+	v, err := s.validate(r)
+	if err != nil {
+		return nil, err
+	}
+	pos, reason, err := s.choosePOS(ctx, c, r, v.amount.Currency)
+	if err != nil {
+		return nil, err
+	}
+	gw, desc, err := s.gatewayFor(pos)
+	if err != nil {
+		return nil, err
+	}
+	capture := r.Capture == nil || *r.Capture
+	if !capture && !gateway.Supports(gw, gateway.OpCapture) {
+		return nil, notSupported("pre-authorisation with later capture")
+	}
+	now := s.now()
+	p := &store.Payment{
+		ID: id.New("pay"), MerchantID: c.MerchantID, Mode: c.Mode, POSID: pos.ID, OrderID: r.OrderID,
+		BankOrderID: id.BankOrder(orderIDLen(desc)), Status: store.StatusProcessing,
+		Amount: v.amount.Minor, Currency: v.amount.Currency.Code, Installments: max(r.Installments, 1),
+		Capture: capture, CardBIN: v.card.PAN.BIN(), CardLast4: v.card.PAN.Last4(),
+		CardBrand: string(v.card.PAN.Brand()), CardHolder: v.card.Holder, Description: r.Description,
+		CustomerEmail: r.Customer.Email, CustomerIP: r.Customer.IP, RoutingReason: reason,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	kind := store.KindSale
+	if !capture {
+		kind = store.KindPreAuth
+	}
+	// Name the payment in the idempotency record before it exists, so a retry
+	// after a crash at any later point finds it instead of charging again.
+	if c.IdempotencyKey != "" {
+		if err := s.Store.SetIdempotencyResource(ctx, c.MerchantID, c.IdempotencyKey, p.ID); err != nil {
+			return nil, err
+		}
+	}
+	t := s.newTx(p, kind, p.Amount)
+	if err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.InsertPayment(ctx, p); err != nil {
+			return err
+		}
+		return tx.InsertTransaction(ctx, t)
+	}); err != nil {
+		return nil, err
+	}
+
+	req := &gateway.AuthorizeRequest{
+		Order:        gateway.Order{OrderID: p.BankOrderID, Amount: v.amount, ClientIP: r.Customer.IP},
+		Capture:      capture,
+		Installments: r.Installments,
+		Card:         v.card,
+		Email:        r.Customer.Email,
+		Description:  r.Description,
+	}
+	res := s.call(ctx, func(ctx context.Context) *gateway.Result { return gw.Authorize(ctx, req) }, t)
+	return s.finish(ctx, p, t, res, "sale")
+}
+
+func orderIDLen(d *gateway.Descriptor) int {
+	if d.MaxOrderID > 0 && d.MaxOrderID < 20 {
+		return d.MaxOrderID
+	}
+	return 20
+}
+
+func (s *Service) newTx(p *store.Payment, kind string, amount int64) *store.Transaction {
+	return &store.Transaction{
+		ID: id.New("txn"), PaymentID: p.ID, MerchantID: p.MerchantID, Kind: kind, Status: store.TxPending,
+		Amount: amount, Currency: p.Currency, CreatedAt: s.now(),
+	}
+}
+
+// call runs one bank call detached from the caller's cancellation: a client
+// that hangs up must not turn a bank call into an unknown outcome.
+func (s *Service) call(ctx context.Context, fn func(context.Context) *gateway.Result, t *store.Transaction) *gateway.Result {
+	timeout := s.BankTimeout
+	if timeout <= 0 {
+		timeout = gateway.DefaultTimeout
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	start := time.Now()
+	res := fn(cctx)
+	if res == nil {
+		res = &gateway.Result{Outcome: gateway.Unknown, Err: errors.New("adapter returned no result")}
+	}
+	t.LatencyMS = time.Since(start).Milliseconds()
+	return res
+}
+
+// record copies a bank result into a timeline row.
+func (s *Service) record(t *store.Transaction, res *gateway.Result) {
+	t.Status = txStatus(res.Outcome)
+	t.BankCode, t.BankErrorCode, t.BankMessage = res.BankCode, res.BankErrorCode, res.BankMessage
+	t.DeclineReason = string(res.Reason)
+	t.AuthCode, t.HostRef, t.TransID = res.AuthCode, res.HostRef, res.TransID
+	if res.Err != nil {
+		t.Error = res.Err.Error()
+	}
+	t.CompletedAt = s.now()
+}
+
+func txStatus(o gateway.Outcome) string {
+	switch o {
+	case gateway.Approved:
+		return store.TxApproved
+	case gateway.Declined:
+		return store.TxDeclined
+	case gateway.Rejected:
+		return store.TxRejected
+	case gateway.NotSent:
+		return store.TxNotSent
+	}
+	return store.TxUnknown
+}
+
+// finish records an authorisation's outcome. If the payment has meanwhile been
+// settled by the resolver (a slow reply racing a status query), the status
+// query's verdict stands and only the timeline row is completed.
+func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transaction, res *gateway.Result, requested string) (*View, error) {
+	var out *store.Payment
+	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		cur, err := tx.LockPayment(ctx, p.MerchantID, p.ID)
+		if err != nil {
+			return err
+		}
+		s.record(t, res)
+		if err := tx.UpdateTransaction(ctx, t); err != nil {
+			return err
+		}
+		if cur.Status == store.StatusProcessing || cur.Status == store.StatusUnknown {
+			applyAuthorize(cur, t.Kind, res)
+			cur.UpdatedAt = s.now()
+			if err := tx.UpdatePayment(ctx, cur); err != nil {
+				return err
+			}
+			if err := s.emit(ctx, tx, cur); err != nil {
+				return err
+			}
+		}
+		out = cur
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log().Info("payment", "payment_id", out.ID, "status", out.Status, "pos_id", out.POSID,
+		"bank_code", res.BankCode, "latency_ms", t.LatencyMS)
+	return s.view(ctx, out, &OperationRef{Requested: requested, BankOperation: t.Kind, TransactionID: t.ID, Status: t.Status, Amount: t.Amount})
+}
+
+func applyAuthorize(p *store.Payment, kind string, res *gateway.Result) {
+	setBank(p, res)
+	switch res.Outcome {
+	case gateway.Approved:
+		p.AuthorizedAmount = p.Amount
+		if kind == store.KindSale {
+			p.CapturedAmount = p.Amount
+			p.Status = store.StatusSucceeded
+		} else {
+			p.Status = store.StatusAuthorized
+		}
+	case gateway.Declined:
+		p.Status = store.StatusDeclined
+	case gateway.Rejected, gateway.NotSent:
+		p.Status = store.StatusFailed
+	default:
+		p.Status = store.StatusUnknown
+	}
+}
+
+func setBank(p *store.Payment, res *gateway.Result) {
+	p.BankCode, p.BankMessage, p.DeclineReason = res.BankCode, res.BankMessage, string(res.Reason)
+	if res.AuthCode != "" {
+		p.AuthCode = res.AuthCode
+	}
+	if res.HostRef != "" {
+		p.HostRef = res.HostRef
+	}
+	if res.TransID != "" {
+		p.TransID = res.TransID
+	}
+}
+
+// emit writes the outbox event for p's current status, in the caller's transaction.
+func (s *Service) emit(ctx context.Context, tx store.Tx, p *store.Payment) error {
+	typ := "payment." + p.Status
+	body, err := json.Marshal(map[string]any{"type": typ, "data": NewView(p, nil)})
+	if err != nil {
+		return err
+	}
+	return tx.InsertEvent(ctx, &store.Event{ID: id.New("evt"), MerchantID: p.MerchantID, Mode: p.Mode,
+		Type: typ, PaymentID: p.ID, Payload: body, CreatedAt: s.now()})
+}
+
+func (s *Service) view(ctx context.Context, p *store.Payment, op *OperationRef) (*View, error) {
+	txs, err := s.Store.ListTransactions(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := NewView(p, txs)
+	v.LastOperation = op
+	return v, nil
+}
+
+// Get returns a payment with its timeline.
+func (s *Service) Get(ctx context.Context, c Caller, paymentID string) (*View, error) {
+	p, err := s.load(ctx, c, paymentID)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, p, nil)
+}
+
+func (s *Service) load(ctx context.Context, c Caller, paymentID string) (*store.Payment, error) {
+	p, err := s.Store.GetPayment(ctx, c.MerchantID, paymentID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && p.Mode != c.Mode) {
+		return nil, notFound("payment")
+	}
+	return p, err
+}
+
+// ListRequest filters GET /v1/payments.
+type ListRequest struct {
+	Status   string
+	OrderID  string
+	Last4    string
+	From, To time.Time
+	Cursor   string
+	Limit    int
+}
+
+// ListResult is one page.
+type ListResult struct {
+	Object     string  `json:"object"`
+	Data       []*View `json:"data"`
+	HasMore    bool    `json:"has_more"`
+	NextCursor string  `json:"next_cursor,omitempty"`
+}
+
+// List pages through a merchant's payments, newest first.
+func (s *Service) List(ctx context.Context, c Caller, r ListRequest) (*ListResult, error) {
+	if r.Limit <= 0 {
+		r.Limit = 20
+	}
+	if r.Limit > 100 {
+		return nil, invalid("parameter_invalid", "limit", "limit must be between 1 and 100")
+	}
+	f := store.PaymentFilter{MerchantID: c.MerchantID, Mode: c.Mode, Status: r.Status, OrderID: r.OrderID,
+		Last4: r.Last4, From: r.From, To: r.To, Limit: r.Limit + 1}
+	if r.Cursor != "" {
+		t, pid, err := decodeCursor(r.Cursor)
+		if err != nil {
+			return nil, invalid("parameter_invalid", "cursor", "cursor is not one this API returned")
+		}
+		f.BeforeTime, f.BeforeID = t, pid
+	}
+	ps, err := s.Store.ListPayments(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListResult{Object: "list", Data: []*View{}}
+	if len(ps) > r.Limit {
+		out.HasMore = true
+		ps = ps[:r.Limit]
+	}
+	for _, p := range ps {
+		out.Data = append(out.Data, NewView(p, nil))
+	}
+	if out.HasMore {
+		last := ps[len(ps)-1]
+		out.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+	}
+	return out, nil
+}

@@ -1,0 +1,95 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kasapos/kasa/internal/api"
+	"github.com/kasapos/kasa/internal/gateway"
+	"github.com/kasapos/kasa/internal/payment"
+	"github.com/kasapos/kasa/internal/store"
+)
+
+// DemoMerchantID is the fixed id of the demo merchant, so a second `kasa demo`
+// finds the first one's data.
+const DemoMerchantID = "mer_demo"
+
+// DemoPOS describes the simulator a demo POS points at.
+type DemoPOS struct {
+	Protocol    string
+	Bank        string
+	Name        string
+	APIURL      string
+	ThreeDURL   string
+	Credentials map[string]string
+}
+
+// Demo is what `kasa demo` prints.
+type Demo struct {
+	MerchantID string
+	APIKey     string
+	POSIDs     []string
+}
+
+// EnsureDemo creates (first run) or refreshes (later runs) the demo merchant,
+// its test API key and one POS per simulator. The key is kept in the data dir
+// because keys are stored hashed and could not be shown again otherwise; that
+// is acceptable only for a local demo.
+func (k *Kasa) EnsureDemo(ctx context.Context, poses []DemoPOS) (*Demo, error) {
+	st := k.Store
+	d := &Demo{MerchantID: DemoMerchantID}
+	keyFile := filepath.Join(k.Config.DataDir, "demo-api-key")
+	_, err := st.GetMerchant(ctx, DemoMerchantID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if err := st.CreateMerchant(ctx, &store.Merchant{ID: DemoMerchantID, Name: "Demo Shop", CreatedAt: time.Now().UTC()}); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	}
+	if b, err := os.ReadFile(keyFile); err == nil {
+		d.APIKey = strings.TrimSpace(string(b))
+	} else {
+		key, _, err := api.CreateAPIKey(ctx, st, k.Keys, DemoMerchantID, store.ModeTest)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(keyFile, []byte(key+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+		d.APIKey = key
+	}
+	existing, err := k.Service.ListPOS(ctx, DemoMerchantID, store.ModeTest)
+	if err != nil {
+		return nil, err
+	}
+	for i, dp := range poses {
+		in := &payment.POSInput{
+			Protocol: &dp.Protocol, Bank: &dp.Bank, Name: &dp.Name, Credentials: dp.Credentials,
+			Endpoints: &gateway.Endpoints{API: dp.APIURL, ThreeDGate: dp.ThreeDURL}, Priority: &i,
+		}
+		var id string
+		for _, p := range existing {
+			if p.Protocol == dp.Protocol && p.Name == dp.Name {
+				id = p.ID
+			}
+		}
+		var v *payment.POSView
+		if id == "" {
+			v, err = k.Service.CreatePOS(ctx, DemoMerchantID, store.ModeTest, in)
+		} else {
+			// The simulators listen on fresh ports each run: point the POS there.
+			v, err = k.Service.UpdatePOS(ctx, DemoMerchantID, id, in)
+		}
+		if err != nil {
+			return nil, err
+		}
+		d.POSIDs = append(d.POSIDs, v.ID)
+	}
+	return d, nil
+}

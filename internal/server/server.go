@@ -1,0 +1,198 @@
+// Package server wires Kasa together: storage, the keyring, the payment
+// service, the API and the background resolver. The kasa command and the
+// end-to-end tests both start Kasa through it.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kasapos/kasa/internal/api"
+	"github.com/kasapos/kasa/internal/gateway"
+	"github.com/kasapos/kasa/internal/payment"
+	"github.com/kasapos/kasa/internal/secret"
+	"github.com/kasapos/kasa/internal/store"
+	"github.com/kasapos/kasa/internal/store/postgres"
+	"github.com/kasapos/kasa/internal/store/sqlite"
+
+	// Bank protocols register themselves.
+	_ "github.com/kasapos/kasa/internal/gateway/est3"
+)
+
+// Config is everything a Kasa node needs.
+type Config struct {
+	Addr        string // listen address, e.g. 127.0.0.1:8080
+	DataDir     string // SQLite file and dev key file live here
+	DatabaseURL string // postgres://… selects PostgreSQL; empty means SQLite in DataDir
+	MasterKeys  string // keyring spec; empty reads/creates DataDir/master.key (dev only)
+	TLSCert     string
+	TLSKey      string
+	BankTimeout time.Duration
+	// ResolveEvery is how often the resolver looks for payments left
+	// processing/unknown; ResolveAfter is how old they must be.
+	ResolveEvery time.Duration
+	ResolveAfter time.Duration
+	Log          *slog.Logger
+}
+
+// Kasa is a running node.
+type Kasa struct {
+	Config  Config
+	Store   store.Store
+	Keys    *secret.Keyring
+	Service *payment.Service
+	API     *api.Server
+	URL     string
+
+	ln     net.Listener
+	http   *http.Server
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// OpenStore opens the configured backend and applies migrations.
+func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
+	if strings.HasPrefix(cfg.DatabaseURL, "postgres://") || strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
+		return postgres.Open(ctx, cfg.DatabaseURL)
+	}
+	if cfg.DatabaseURL != "" {
+		return nil, fmt.Errorf("database URL must start with postgres:// (or be empty for SQLite)")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	return sqlite.Open(filepath.Join(cfg.DataDir, "kasa.db"))
+}
+
+// LoadKeyring reads the keyring from cfg or the data dir's dev key file,
+// creating that file (0600) on first use.
+func LoadKeyring(cfg Config) (*secret.Keyring, error) {
+	if cfg.MasterKeys != "" {
+		return secret.ParseKeyring(cfg.MasterKeys)
+	}
+	path := filepath.Join(cfg.DataDir, "master.key")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, err
+		}
+		spec := secret.NewKeyringSpec(1)
+		if err := os.WriteFile(path, []byte(spec+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+		return secret.ParseKeyring(spec)
+	} else if err != nil {
+		return nil, err
+	}
+	return secret.ParseKeyring(string(b))
+}
+
+// Open builds a node without listening yet.
+func Open(ctx context.Context, cfg Config) (*Kasa, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.ResolveEvery == 0 {
+		cfg.ResolveEvery = 15 * time.Second
+	}
+	if cfg.ResolveAfter == 0 {
+		cfg.ResolveAfter = 2 * gateway.DefaultTimeout
+		if cfg.BankTimeout > 0 {
+			cfg.ResolveAfter = 2 * cfg.BankTimeout
+		}
+	}
+	kr, err := LoadKeyring(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	svc := &payment.Service{Store: st, Keys: kr, HTTPClient: gateway.DefaultClient(), Log: cfg.Log, BankTimeout: cfg.BankTimeout}
+	return &Kasa{Config: cfg, Store: st, Keys: kr, Service: svc, API: api.New(svc, cfg.Log)}, nil
+}
+
+// Start listens and serves, and starts the resolver.
+func (k *Kasa) Start() error {
+	ln, err := net.Listen("tcp", k.Config.Addr)
+	if err != nil {
+		return err
+	}
+	k.ln = ln
+	scheme := "http"
+	if k.Config.TLSCert != "" {
+		scheme = "https"
+	}
+	k.URL = scheme + "://" + ln.Addr().String()
+	k.http = &http.Server{
+		Handler:           k.API,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      2 * time.Minute, // longer than a slow bank call
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(k.Config.Log.Handler(), slog.LevelWarn),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	k.cancel = cancel
+	k.wg.Add(2)
+	go func() {
+		defer k.wg.Done()
+		var err error
+		if k.Config.TLSCert != "" {
+			err = k.http.ServeTLS(ln, k.Config.TLSCert, k.Config.TLSKey)
+		} else {
+			err = k.http.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			k.Config.Log.Error("http server", "err", err)
+		}
+	}()
+	go func() {
+		defer k.wg.Done()
+		k.resolveLoop(ctx)
+	}()
+	return nil
+}
+
+// resolveLoop settles payments a crash or a timeout left open. It runs once
+// at start (recovery after a crash) and then periodically.
+func (k *Kasa) resolveLoop(ctx context.Context) {
+	t := time.NewTicker(k.Config.ResolveEvery)
+	defer t.Stop()
+	for {
+		if n, err := k.Service.ResolvePending(ctx, k.Config.ResolveAfter, 100); err != nil && ctx.Err() == nil {
+			k.Config.Log.Warn("resolver", "err", err)
+		} else if n > 0 {
+			k.Config.Log.Info("resolver settled payments", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close stops accepting requests, lets in-flight ones (and their bank calls)
+// finish, and closes the store.
+func (k *Kasa) Close(ctx context.Context) error {
+	var err error
+	if k.http != nil {
+		err = k.http.Shutdown(ctx)
+	}
+	if k.cancel != nil {
+		k.cancel()
+	}
+	k.wg.Wait()
+	return errors.Join(err, k.Store.Close())
+}

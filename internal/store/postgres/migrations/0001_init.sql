@@ -1,0 +1,145 @@
+-- Kasa schema, PostgreSQL. Keep in step with store/sqlite/migrations: the two
+-- texts differ only in types (BYTEA/BLOB, BIGSERIAL/INTEGER PRIMARY KEY).
+-- Times are BIGINT unix microseconds UTC, 0 meaning "not yet".
+
+CREATE TABLE merchants (
+    id         TEXT PRIMARY KEY CHECK (id <> ''),
+    name       TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+
+CREATE TABLE api_keys (
+    id          TEXT PRIMARY KEY CHECK (id <> ''),
+    merchant_id TEXT NOT NULL REFERENCES merchants (id),
+    mode        TEXT NOT NULL CHECK (mode IN ('test', 'live')),
+    prefix      TEXT NOT NULL,
+    hash        BYTEA NOT NULL UNIQUE CHECK (length(hash) > 0),
+    created_at  BIGINT NOT NULL,
+    revoked_at  BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX api_keys_merchant ON api_keys (merchant_id, created_at);
+
+CREATE TABLE pos (
+    id            TEXT PRIMARY KEY CHECK (id <> ''),
+    merchant_id   TEXT NOT NULL REFERENCES merchants (id),
+    mode          TEXT NOT NULL CHECK (mode IN ('test', 'live')),
+    protocol      TEXT NOT NULL,
+    bank          TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    environment   TEXT NOT NULL,
+    api_url       TEXT NOT NULL,
+    three_d_url   TEXT NOT NULL,
+    credentials   BYTEA NOT NULL,
+    currencies    TEXT NOT NULL,
+    batch_cutoff  TEXT NOT NULL,
+    three_d_model TEXT NOT NULL,
+    enabled       BOOLEAN NOT NULL,
+    priority      INTEGER NOT NULL,
+    created_at    BIGINT NOT NULL,
+    updated_at    BIGINT NOT NULL
+);
+CREATE INDEX pos_merchant ON pos (merchant_id, created_at);
+
+-- A merchant may retry one order id, so (merchant, order_id) is not unique;
+-- the bank order id is, since banks reject a reused one.
+CREATE TABLE payments (
+    id                TEXT PRIMARY KEY CHECK (id <> ''),
+    merchant_id       TEXT NOT NULL REFERENCES merchants (id),
+    mode              TEXT NOT NULL CHECK (mode IN ('test', 'live')),
+    pos_id            TEXT NOT NULL,
+    order_id          TEXT NOT NULL,
+    bank_order_id     TEXT NOT NULL,
+    status            TEXT NOT NULL CHECK (status <> ''),
+    amount            BIGINT NOT NULL,
+    currency          TEXT NOT NULL,
+    installments      INTEGER NOT NULL CHECK (installments >= 0),
+    capture           BOOLEAN NOT NULL,
+    authorized_amount BIGINT NOT NULL,
+    captured_amount   BIGINT NOT NULL,
+    refunded_amount   BIGINT NOT NULL,
+    card_bin          TEXT NOT NULL,
+    card_last4        TEXT NOT NULL,
+    card_brand        TEXT NOT NULL,
+    card_holder       TEXT NOT NULL,
+    description       TEXT NOT NULL,
+    customer_email    TEXT NOT NULL,
+    customer_ip       TEXT NOT NULL,
+    bank_code         TEXT NOT NULL,
+    bank_message      TEXT NOT NULL,
+    decline_reason    TEXT NOT NULL,
+    auth_code         TEXT NOT NULL,
+    host_ref          TEXT NOT NULL,
+    trans_id          TEXT NOT NULL,
+    three_d_model     TEXT NOT NULL,
+    md_status         TEXT NOT NULL,
+    return_url        TEXT NOT NULL,
+    routing_reason    TEXT NOT NULL,
+    created_at        BIGINT NOT NULL,
+    updated_at        BIGINT NOT NULL,
+    -- The money ledger's invariants, enforced even if the code is wrong.
+    CONSTRAINT payments_amount_positive CHECK (amount > 0),
+    CONSTRAINT payments_amounts_nonnegative
+        CHECK (authorized_amount >= 0 AND captured_amount >= 0 AND refunded_amount >= 0),
+    CONSTRAINT payments_captured_le_authorized CHECK (captured_amount <= authorized_amount),
+    CONSTRAINT payments_refunded_le_captured CHECK (refunded_amount <= captured_amount)
+);
+CREATE UNIQUE INDEX payments_bank_order ON payments (bank_order_id) WHERE bank_order_id <> '';
+-- Keyset pagination (ListPayments) and its filters.
+CREATE INDEX payments_list ON payments (merchant_id, mode, created_at DESC, id DESC);
+CREATE INDEX payments_list_order ON payments (merchant_id, mode, order_id, created_at DESC, id DESC);
+CREATE INDEX payments_list_last4 ON payments (merchant_id, mode, card_last4, created_at DESC, id DESC);
+CREATE INDEX payments_list_status ON payments (merchant_id, mode, status, created_at DESC, id DESC);
+-- The resolver's work list; the statuses match PaymentsToResolve's literal.
+CREATE INDEX payments_to_resolve ON payments (updated_at, id) WHERE status IN ('processing', 'unknown');
+
+-- seq is insertion order, breaking created_at ties in the timeline.
+CREATE TABLE transactions (
+    seq             BIGSERIAL PRIMARY KEY,
+    id              TEXT NOT NULL UNIQUE CHECK (id <> ''),
+    payment_id      TEXT NOT NULL REFERENCES payments (id),
+    merchant_id     TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    amount          BIGINT NOT NULL CHECK (amount >= 0),
+    currency        TEXT NOT NULL,
+    bank_code       TEXT NOT NULL,
+    bank_error_code TEXT NOT NULL,
+    bank_message    TEXT NOT NULL,
+    decline_reason  TEXT NOT NULL,
+    auth_code       TEXT NOT NULL,
+    host_ref        TEXT NOT NULL,
+    trans_id        TEXT NOT NULL,
+    error           TEXT NOT NULL,
+    latency_ms      BIGINT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    completed_at    BIGINT NOT NULL
+);
+CREATE INDEX transactions_payment ON transactions (payment_id, created_at, seq);
+
+-- Transactional outbox. payload is BYTEA, not JSONB: webhooks sign the exact
+-- bytes, which JSONB would re-serialise.
+CREATE TABLE events (
+    seq         BIGSERIAL PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE CHECK (id <> ''),
+    merchant_id TEXT NOT NULL REFERENCES merchants (id),
+    mode        TEXT NOT NULL CHECK (mode IN ('test', 'live')),
+    type        TEXT NOT NULL,
+    payment_id  TEXT NOT NULL,
+    payload     BYTEA NOT NULL,
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX events_payment ON events (payment_id, created_at, seq);
+
+CREATE TABLE idempotency_keys (
+    merchant_id     TEXT NOT NULL REFERENCES merchants (id),
+    idem_key        TEXT NOT NULL CHECK (idem_key <> ''),
+    fingerprint     TEXT NOT NULL,
+    state           TEXT NOT NULL CHECK (state IN ('in_progress', 'done')),
+    response_status INTEGER NOT NULL,
+    response_body   BYTEA NOT NULL,
+    resource_id     TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL,
+    PRIMARY KEY (merchant_id, idem_key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);

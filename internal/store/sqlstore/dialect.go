@@ -1,0 +1,56 @@
+package sqlstore
+
+import (
+	"io/fs"
+	"strconv"
+	"strings"
+)
+
+// Dialect is what differs between the SQL backends. Queries are written once
+// with "?" placeholders; everything backend-specific is here.
+//
+// How a write transaction begins is not a field: SQLite's BEGIN IMMEDIATE
+// cannot be expressed through database/sql's TxOptions, so the sqlite package
+// sets it in its DSN (_txlock=immediate), and PostgreSQL uses the default
+// READ COMMITTED plus the row lock of LockSuffix.
+type Dialect struct {
+	Name string
+	// NumberedPlaceholders rewrites "?" as "$1", "$2", ... (PostgreSQL).
+	NumberedPlaceholders bool
+	// LockSuffix is appended to the SELECT of LockPayment, e.g. " FOR UPDATE".
+	// Empty on SQLite, whose IMMEDIATE transactions already hold the write lock.
+	LockSuffix string
+	// Classify maps a driver error to store.ErrConflict (unique violation),
+	// store.ErrInvariant (CHECK, foreign key or NOT NULL violation) or nil.
+	Classify func(error) error
+	// MigrationLock, if not empty, runs first in the migration transaction so
+	// that concurrent Opens of one database apply migrations one at a time.
+	MigrationLock string
+	// Migrations holds the schema as *.sql files applied in name order.
+	Migrations fs.FS
+}
+
+// rebind rewrites "?" placeholders for the dialect. Question marks inside
+// single-quoted literals are left alone.
+func (d *Dialect) rebind(query string) string {
+	if !d.NumberedPlaceholders || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n, quoted := 0, false
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '\'':
+			quoted = !quoted
+		case c == '?' && !quoted:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}

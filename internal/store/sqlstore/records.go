@@ -1,0 +1,137 @@
+package sqlstore
+
+import "github.com/kasapos/kasa/internal/store"
+
+// Column lists, one per table. The order here is the SELECT and INSERT order.
+
+var merchants = newTable("merchants", func(m *store.Merchant) []field {
+	return []field{
+		{"id", &m.ID, true},
+		{"name", &m.Name, false},
+		{"created_at", micros{&m.CreatedAt}, true},
+	}
+})
+
+var apiKeys = newTable("api_keys", func(k *store.APIKey) []field {
+	return []field{
+		{"id", &k.ID, true},
+		{"merchant_id", &k.MerchantID, true},
+		{"mode", &k.Mode, true},
+		{"prefix", &k.Prefix, true},
+		{"hash", blob{&k.Hash}, true},
+		{"created_at", micros{&k.CreatedAt}, true},
+		{"revoked_at", micros{&k.RevokedAt}, false},
+	}
+})
+
+var posTable = newTable("pos", func(p *store.POS) []field {
+	return []field{
+		{"id", &p.ID, true},
+		{"merchant_id", &p.MerchantID, true},
+		// Fixed: a test POS must never become reachable with live keys.
+		{"mode", &p.Mode, true},
+		{"protocol", &p.Protocol, false},
+		{"bank", &p.Bank, false},
+		{"name", &p.Name, false},
+		{"environment", &p.Environment, false},
+		{"api_url", &p.APIURL, false},
+		{"three_d_url", &p.ThreeDURL, false},
+		{"credentials", blob{&p.Credentials}, false},
+		{"currencies", list{&p.Currencies}, false},
+		{"batch_cutoff", &p.BatchCutoff, false},
+		{"three_d_model", &p.ThreeDModel, false},
+		{"enabled", &p.Enabled, false},
+		{"priority", &p.Priority, false},
+		{"created_at", micros{&p.CreatedAt}, true},
+		{"updated_at", micros{&p.UpdatedAt}, false},
+	}
+})
+
+var payments = newTable("payments", func(p *store.Payment) []field {
+	return []field{
+		{"id", &p.ID, true},
+		{"merchant_id", &p.MerchantID, true},
+		{"mode", &p.Mode, true},
+		{"pos_id", &p.POSID, false},
+		{"order_id", &p.OrderID, false},
+		{"bank_order_id", &p.BankOrderID, false},
+		{"status", &p.Status, false},
+		{"amount", &p.Amount, false},
+		{"currency", &p.Currency, false},
+		{"installments", &p.Installments, false},
+		{"capture", &p.Capture, false},
+		{"authorized_amount", &p.AuthorizedAmount, false},
+		{"captured_amount", &p.CapturedAmount, false},
+		{"refunded_amount", &p.RefundedAmount, false},
+		{"card_bin", &p.CardBIN, false},
+		{"card_last4", &p.CardLast4, false},
+		{"card_brand", &p.CardBrand, false},
+		{"card_holder", &p.CardHolder, false},
+		{"description", &p.Description, false},
+		{"customer_email", &p.CustomerEmail, false},
+		{"customer_ip", &p.CustomerIP, false},
+		{"bank_code", &p.BankCode, false},
+		{"bank_message", &p.BankMessage, false},
+		{"decline_reason", &p.DeclineReason, false},
+		{"auth_code", &p.AuthCode, false},
+		{"host_ref", &p.HostRef, false},
+		{"trans_id", &p.TransID, false},
+		{"three_d_model", &p.ThreeDModel, false},
+		{"md_status", &p.MDStatus, false},
+		{"return_url", &p.ReturnURL, false},
+		{"routing_reason", &p.RoutingReason, false},
+		{"created_at", micros{&p.CreatedAt}, true},
+		{"updated_at", micros{&p.UpdatedAt}, false},
+	}
+})
+
+// transactions and events also have a hidden seq column (insertion order)
+// that breaks created_at ties in timelines.
+var transactions = newTable("transactions", func(t *store.Transaction) []field {
+	return []field{
+		{"id", &t.ID, true},
+		{"payment_id", &t.PaymentID, true},
+		{"merchant_id", &t.MerchantID, true},
+		{"kind", &t.Kind, true},
+		{"status", &t.Status, false},
+		{"amount", &t.Amount, false},
+		{"currency", &t.Currency, false},
+		{"bank_code", &t.BankCode, false},
+		{"bank_error_code", &t.BankErrorCode, false},
+		{"bank_message", &t.BankMessage, false},
+		{"decline_reason", &t.DeclineReason, false},
+		{"auth_code", &t.AuthCode, false},
+		{"host_ref", &t.HostRef, false},
+		{"trans_id", &t.TransID, false},
+		{"error", &t.Error, false},
+		{"latency_ms", &t.LatencyMS, false},
+		{"created_at", micros{&t.CreatedAt}, true},
+		{"completed_at", micros{&t.CompletedAt}, false},
+	}
+})
+
+var events = newTable("events", func(e *store.Event) []field {
+	return []field{
+		{"id", &e.ID, true},
+		{"merchant_id", &e.MerchantID, true},
+		{"mode", &e.Mode, true},
+		{"type", &e.Type, true},
+		{"payment_id", &e.PaymentID, true},
+		{"payload", blob{&e.Payload}, true},
+		{"created_at", micros{&e.CreatedAt}, true},
+	}
+})
+
+var idempotency = newTable("idempotency_keys", func(r *store.Idempotency) []field {
+	return []field{
+		{"merchant_id", &r.MerchantID, true},
+		{"idem_key", &r.Key, true},
+		{"fingerprint", &r.Fingerprint, true},
+		{"state", &r.State, false},
+		{"response_status", &r.ResponseStatus, false},
+		{"response_body", blob{&r.ResponseBody}, false},
+		{"resource_id", &r.ResourceID, false},
+		{"created_at", micros{&r.CreatedAt}, true},
+		{"updated_at", micros{&r.UpdatedAt}, false},
+	}
+})

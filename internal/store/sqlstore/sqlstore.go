@@ -1,0 +1,340 @@
+// Package sqlstore is the one SQL implementation of store.Store, shared by the
+// SQLite and PostgreSQL backends. Queries are written once with "?"
+// placeholders; a Dialect supplies what differs.
+//
+// Storage conventions: times are BIGINT unix microseconds (UTC), 0 meaning the
+// zero time; string slices are comma-joined TEXT; byte slices are NOT NULL
+// blobs, nil stored as empty.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kasapos/kasa/internal/store"
+)
+
+// Store implements store.Store over database/sql.
+type Store struct {
+	d        *Dialect
+	db, read *sql.DB
+	w, r     conn // w: writes on db; r: reads outside transactions on read
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open migrates the schema and returns a Store. Writes and transactions use
+// db; reads outside transactions use read, which may be db itself (SQLite
+// gives it a separate pool so readers never queue behind the single writer).
+// The Store owns both pools: they are closed by Close, or by Open on error.
+func Open(ctx context.Context, d Dialect, db, read *sql.DB) (*Store, error) {
+	if read == nil {
+		read = db
+	}
+	s := &Store{d: &d, db: db, read: read}
+	s.w, s.r = conn{db, s.d}, conn{read, s.d}
+	if err := s.migrate(ctx); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	if read != db {
+		if err := read.PingContext(ctx); err != nil {
+			return nil, errors.Join(fmt.Errorf("sqlstore: ping read pool: %w", err), s.Close())
+		}
+	}
+	return s, nil
+}
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.read != s.db {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// InTx runs fn in one transaction on the write pool: IMMEDIATE on SQLite
+// (set by its DSN), READ COMMITTED plus LockPayment's row lock on PostgreSQL.
+// fn's error or panic rolls back. fn must do its writes through the Tx: a
+// Store write inside fn would wait for the write lock fn itself holds.
+func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) (err error) {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.w.wrap("begin", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			// The error that matters is fn's; a failed rollback ends the
+			// transaction all the same when the connection is discarded.
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err := fn(&tx{c: conn{sqlTx, s.d}}); err != nil {
+		return err
+	}
+	committed = true
+	return s.w.wrap("commit", sqlTx.Commit())
+}
+
+// tx implements store.Tx.
+type tx struct{ c conn }
+
+const paymentKey = "WHERE merchant_id = ? AND id = ?"
+
+func (t *tx) InsertPayment(ctx context.Context, p *store.Payment) error {
+	orNow(&p.CreatedAt, &p.UpdatedAt)
+	_, err := insertRow(ctx, t.c, payments, p, "")
+	return err
+}
+
+func (t *tx) LockPayment(ctx context.Context, merchantID, id string) (*store.Payment, error) {
+	return selectOne(ctx, t.c, payments, paymentKey+t.c.d.LockSuffix, merchantID, id)
+}
+
+// UpdatePayment writes every column but the identity (id, merchant, mode,
+// created_at); UpdatedAt is written as given, now if zero.
+func (t *tx) UpdatePayment(ctx context.Context, p *store.Payment) error {
+	orNow(&p.UpdatedAt)
+	return updateRow(ctx, t.c, payments, p, "merchant_id = ? AND id = ?", p.MerchantID, p.ID)
+}
+
+func (t *tx) InsertTransaction(ctx context.Context, tr *store.Transaction) error {
+	orNow(&tr.CreatedAt)
+	_, err := insertRow(ctx, t.c, transactions, tr, "")
+	return err
+}
+
+func (t *tx) UpdateTransaction(ctx context.Context, tr *store.Transaction) error {
+	return updateRow(ctx, t.c, transactions, tr, "merchant_id = ? AND id = ?", tr.MerchantID, tr.ID)
+}
+
+func (t *tx) ListTransactions(ctx context.Context, paymentID string) ([]*store.Transaction, error) {
+	return listTransactions(ctx, t.c, paymentID)
+}
+
+func (t *tx) InsertEvent(ctx context.Context, e *store.Event) error {
+	orNow(&e.CreatedAt)
+	_, err := insertRow(ctx, t.c, events, e, "")
+	return err
+}
+
+func listTransactions(ctx context.Context, c conn, paymentID string) ([]*store.Transaction, error) {
+	return selectAll(ctx, c, transactions, "WHERE payment_id = ? ORDER BY created_at, seq", paymentID)
+}
+
+// Merchants and API keys.
+
+func (s *Store) CreateMerchant(ctx context.Context, m *store.Merchant) error {
+	orNow(&m.CreatedAt)
+	_, err := insertRow(ctx, s.w, merchants, m, "")
+	return err
+}
+
+func (s *Store) GetMerchant(ctx context.Context, id string) (*store.Merchant, error) {
+	return selectOne(ctx, s.r, merchants, "WHERE id = ?", id)
+}
+
+func (s *Store) CreateAPIKey(ctx context.Context, k *store.APIKey) error {
+	orNow(&k.CreatedAt)
+	_, err := insertRow(ctx, s.w, apiKeys, k, "")
+	return err
+}
+
+func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (*store.APIKey, error) {
+	return selectOne(ctx, s.r, apiKeys, "WHERE hash = ? AND revoked_at = 0", hash)
+}
+
+func (s *Store) ListAPIKeys(ctx context.Context, merchantID string) ([]*store.APIKey, error) {
+	return selectAll(ctx, s.r, apiKeys, "WHERE merchant_id = ? ORDER BY created_at, id", merchantID)
+}
+
+// RevokeAPIKey is idempotent: revoking a revoked key keeps the first time.
+func (s *Store) RevokeAPIKey(ctx context.Context, merchantID, id string, at time.Time) error {
+	orNow(&at)
+	return s.w.execOne(ctx, "revoke api key",
+		"UPDATE api_keys SET revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END "+
+			"WHERE merchant_id = ? AND id = ?", at.UnixMicro(), merchantID, id)
+}
+
+// POS.
+
+func (s *Store) CreatePOS(ctx context.Context, p *store.POS) error {
+	orNow(&p.CreatedAt, &p.UpdatedAt)
+	_, err := insertRow(ctx, s.w, posTable, p, "")
+	return err
+}
+
+// UpdatePOS writes every column but id, merchant, mode and created_at;
+// UpdatedAt is written as given, now if zero.
+func (s *Store) UpdatePOS(ctx context.Context, p *store.POS) error {
+	orNow(&p.UpdatedAt)
+	return updateRow(ctx, s.w, posTable, p, "merchant_id = ? AND id = ?", p.MerchantID, p.ID)
+}
+
+func (s *Store) GetPOS(ctx context.Context, merchantID, id string) (*store.POS, error) {
+	return selectOne(ctx, s.r, posTable, "WHERE merchant_id = ? AND id = ?", merchantID, id)
+}
+
+func (s *Store) ListPOS(ctx context.Context, merchantID string) ([]*store.POS, error) {
+	return selectAll(ctx, s.r, posTable, "WHERE merchant_id = ? ORDER BY created_at, id", merchantID)
+}
+
+func (s *Store) AllPOS(ctx context.Context) ([]*store.POS, error) {
+	return selectAll(ctx, s.r, posTable, "ORDER BY merchant_id, created_at, id")
+}
+
+// Payments.
+
+func (s *Store) GetPayment(ctx context.Context, merchantID, id string) (*store.Payment, error) {
+	return selectOne(ctx, s.r, payments, paymentKey, merchantID, id)
+}
+
+// Page sizes of ListPayments.
+const (
+	DefaultListLimit = 100
+	MaxListLimit     = 1000
+)
+
+// ListPayments pages newest first by the keyset (created_at, id). MerchantID
+// and Mode are required so that tenants and test/live data never mix. The
+// cursor applies when BeforeTime is set; Limit defaults to DefaultListLimit
+// and is capped at MaxListLimit.
+func (s *Store) ListPayments(ctx context.Context, f store.PaymentFilter) ([]*store.Payment, error) {
+	if f.MerchantID == "" || f.Mode == "" {
+		return nil, errors.New("sqlstore: ListPayments needs MerchantID and Mode")
+	}
+	where := []string{"merchant_id = ?", "mode = ?"}
+	args := []any{f.MerchantID, string(f.Mode)}
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	for _, eq := range []struct{ col, val string }{
+		{"status", f.Status}, {"order_id", f.OrderID}, {"card_last4", f.Last4}, {"pos_id", f.POSID},
+	} {
+		if eq.val != "" {
+			add(eq.col+" = ?", eq.val)
+		}
+	}
+	if !f.From.IsZero() {
+		add("created_at >= ?", f.From.UnixMicro())
+	}
+	if !f.To.IsZero() {
+		add("created_at < ?", f.To.UnixMicro())
+	}
+	if !f.BeforeTime.IsZero() {
+		// (created_at, id) < (t, id) spelled so that both planners use the
+		// index range on created_at.
+		t := f.BeforeTime.UnixMicro()
+		add("created_at <= ? AND (created_at < ? OR id < ?)", t, t, f.BeforeID)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	limit = min(limit, MaxListLimit)
+	return selectAll(ctx, s.r, payments,
+		"WHERE "+strings.Join(where, " AND ")+" ORDER BY created_at DESC, id DESC LIMIT ?",
+		append(args, limit)...)
+}
+
+func (s *Store) ListTransactions(ctx context.Context, paymentID string) ([]*store.Transaction, error) {
+	return listTransactions(ctx, s.r, paymentID)
+}
+
+// PaymentsToResolve spans all merchants and modes. The status list is a
+// literal so that it matches the partial index payments_to_resolve.
+func (s *Store) PaymentsToResolve(ctx context.Context, olderThan time.Time, limit int) ([]*store.Payment, error) {
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	return selectAll(ctx, s.r, payments,
+		"WHERE status IN ('"+store.StatusProcessing+"', '"+store.StatusUnknown+"') AND updated_at < ? "+
+			"ORDER BY updated_at, id LIMIT ?", olderThan.UnixMicro(), limit)
+}
+
+func (s *Store) ListEvents(ctx context.Context, paymentID string) ([]*store.Event, error) {
+	return selectAll(ctx, s.r, events, "WHERE payment_id = ? ORDER BY created_at, seq", paymentID)
+}
+
+// Idempotency keys.
+
+const idemKey = "WHERE merchant_id = ? AND idem_key = ?"
+
+// ClaimIdempotency inserts rec as in progress in one statement; ON CONFLICT
+// DO NOTHING makes concurrent claims of one key yield exactly one winner.
+func (s *Store) ClaimIdempotency(ctx context.Context, rec *store.Idempotency) (*store.Idempotency, bool, error) {
+	rec.State = store.IdemInProgress
+	orNow(&rec.CreatedAt, &rec.UpdatedAt)
+	// A claim deleted between our insert and our read is claimable again, so
+	// retry; three rounds make a livelock practically impossible.
+	for range 3 {
+		n, err := insertRow(ctx, s.w, idempotency, rec, " ON CONFLICT (merchant_id, idem_key) DO NOTHING")
+		if err != nil {
+			return nil, false, err
+		}
+		if n == 1 {
+			return nil, true, nil
+		}
+		existing, err := selectOne(ctx, s.r, idempotency, idemKey, rec.MerchantID, rec.Key)
+		if !errors.Is(err, store.ErrNotFound) {
+			return existing, false, err
+		}
+	}
+	return nil, false, fmt.Errorf("sqlstore: claim idempotency key: %w: claimed and released repeatedly", store.ErrConflict)
+}
+
+// CompleteIdempotency stores the response of an in-progress key (and its
+// ResourceID when set). A key that is missing or already done is ErrNotFound:
+// a stored response is never overwritten.
+func (s *Store) CompleteIdempotency(ctx context.Context, rec *store.Idempotency) error {
+	orNow(&rec.UpdatedAt)
+	err := s.w.execOne(ctx, "complete idempotency key",
+		"UPDATE idempotency_keys SET state = ?, response_status = ?, response_body = ?, "+
+			"resource_id = CASE WHEN ? = '' THEN resource_id ELSE ? END, updated_at = ? "+
+			idemKey+" AND state = ?",
+		store.IdemDone, int64(rec.ResponseStatus), nonNil(rec.ResponseBody), rec.ResourceID, rec.ResourceID,
+		rec.UpdatedAt.UnixMicro(), rec.MerchantID, rec.Key, store.IdemInProgress)
+	if err == nil {
+		rec.State = store.IdemDone
+	}
+	return err
+}
+
+func (s *Store) SetIdempotencyResource(ctx context.Context, merchantID, key, resourceID string) error {
+	return s.w.execOne(ctx, "set idempotency resource",
+		"UPDATE idempotency_keys SET resource_id = ?, updated_at = ? "+idemKey,
+		resourceID, now().UnixMicro(), merchantID, key)
+}
+
+// DeleteIdempotency releases an in-progress claim. A done key is never
+// deleted here (its stored response must keep replaying); deleting a missing
+// or done key is a no-op.
+func (s *Store) DeleteIdempotency(ctx context.Context, merchantID, key string) error {
+	_, err := s.w.exec(ctx, "delete idempotency key",
+		"DELETE FROM idempotency_keys "+idemKey+" AND state = ?", merchantID, key, store.IdemInProgress)
+	return err
+}
+
+func (s *Store) ReleaseStaleIdempotency(ctx context.Context, stale *store.Idempotency) (bool, error) {
+	n, err := s.w.exec(ctx, "release stale idempotency key",
+		"DELETE FROM idempotency_keys "+idemKey+" AND state = ? AND updated_at = ?",
+		stale.MerchantID, stale.Key, store.IdemInProgress, stale.UpdatedAt.UnixMicro())
+	return n == 1, err
+}
+
+func (s *Store) DeleteIdempotencyBefore(ctx context.Context, t time.Time) (int64, error) {
+	return s.w.exec(ctx, "reap idempotency keys", "DELETE FROM idempotency_keys WHERE created_at < ?", t.UnixMicro())
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
