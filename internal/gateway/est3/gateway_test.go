@@ -357,17 +357,6 @@ func TestRefunds(t *testing.T) {
 	wantStatus(t, status(t, e.g, o2.OrderID), gateway.StateCaptured, 1000, 1000, 0)
 }
 
-// A refund of an order whose only credit failed leaves it captured.
-func TestStatusAfterFailedRefundOnly(t *testing.T) {
-	e := newEnv(t, est3sim.Config{})
-	o := newOrder(1000, money.TRY)
-	want(t, "sale", e.sale(o), gateway.Approved, gateway.ReasonNone)
-	over := gateway.RefundRequest{Order: o}
-	over.Amount = money.New(2000, money.TRY)
-	want(t, "refund", e.g.Refund(t.Context(), &over), gateway.Rejected, gateway.ReasonInvalidTxn)
-	wantStatus(t, status(t, e.g, o.OrderID), gateway.StateCaptured, 1000, 1000, 0)
-}
-
 func TestRefundRequiresSettlement(t *testing.T) {
 	e := newEnv(t, est3sim.Config{RefundRequiresSettlement: true})
 	o := newOrder(1000, money.TRY)
