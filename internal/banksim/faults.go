@@ -41,6 +41,19 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 	}{f.Kind, f.Delay.Milliseconds()})
 }
 
+// UnmarshalJSON reads the shape MarshalJSON writes.
+func (f *Fault) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Kind    FaultKind `json:"fault"`
+		DelayMS int64     `json:"delay_ms"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	f.Kind, f.Delay = v.Kind, time.Duration(v.DelayMS)*time.Millisecond
+	return nil
+}
+
 // Ready-made faults.
 var (
 	TimeoutBefore = Fault{Kind: KindTimeoutBefore}

@@ -1,0 +1,567 @@
+package client_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kasapos/kasa/client"
+	"github.com/kasapos/kasa/internal/banksim"
+	"github.com/kasapos/kasa/internal/banksim/est3"
+)
+
+var ctx = context.Background()
+
+func ptr[T any](v T) *T { return &v }
+
+func TestSaleSucceedsWithTimeline(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		p := e.pay(sale(12550))
+		wantStatus(t, p, client.StatusSucceeded)
+		if p.AmountCaptured != 12550 || p.Card.Masked != "435508******4358" || p.Card.Brand != "visa" || p.POSID != e.posID {
+			t.Fatalf("unexpected payment: %+v", p)
+		}
+		if p.Bank.Code != "00" || p.Bank.AuthCode == "" || p.BankOrderID == "" {
+			t.Fatalf("bank fields missing: %+v", p.Bank)
+		}
+		got, err := e.c.GetPayment(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Transactions) != 1 || got.Transactions[0].Kind != "sale" || got.Transactions[0].Status != "approved" {
+			t.Fatalf("timeline: %+v", got.Transactions)
+		}
+		o, ok := e.sim.Book().Get(est3sim.PaytenSandbox().ClientID, p.BankOrderID)
+		if !ok || o.Captured != 12550 || o.Holder != "Ayşe Yılmaz" {
+			t.Fatalf("simulator book: %+v %v", o, ok)
+		}
+	})
+}
+
+func TestDeclinesCarryBankCodeAndReason(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		for _, d := range banksim.Declines {
+			if d.Code == "54" {
+				continue // the expired-card trigger is the expiry date, refused by Kasa before the bank
+			}
+			r := sale(1000)
+			r.Card.Number = d.ExamplePAN
+			p := e.pay(r)
+			wantStatus(t, p, client.StatusDeclined)
+			if p.Bank.Code != d.Code || p.Bank.DeclineReason == "" {
+				t.Errorf("card %s: bank code %q reason %q, want %s", d.ExamplePAN, p.Bank.Code, p.Bank.DeclineReason, d.Code)
+			}
+		}
+		p := e.pay(sale(banksim.TriggerAmount("51", moneyTRY()).Minor))
+		wantStatus(t, p, client.StatusDeclined)
+		if p.Bank.DeclineReason != "insufficient_funds" {
+			t.Fatalf("amount trigger: %+v", p.Bank)
+		}
+	})
+}
+
+func TestBadInputGetsClearErrors(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		cases := []struct {
+			name   string
+			mutate func(r *client.PaymentRequest)
+			status int
+			code   string
+			field  string
+		}{
+			{"luhn", func(r *client.PaymentRequest) { r.Card.Number = "4355084355084359" }, 400, "card_number_invalid", "card.number"},
+			{"expired", func(r *client.PaymentRequest) { r.Card.ExpiryYear = 2020 }, 400, "card_expired", "card.expiry_year"},
+			{"bad month", func(r *client.PaymentRequest) { r.Card.ExpiryMonth = 13 }, 400, "card_expiry_invalid", "card.expiry_month"},
+			{"cvv", func(r *client.PaymentRequest) { r.Card.CVV = "12" }, 400, "card_cvv_invalid", "card.cvv"},
+			{"currency", func(r *client.PaymentRequest) { r.Currency = "XYZ" }, 400, "currency_unknown", "currency"},
+			{"zero amount", func(r *client.PaymentRequest) { r.Amount = 0 }, 400, "amount_invalid", "amount"},
+			{"negative amount", func(r *client.PaymentRequest) { r.Amount = -5 }, 400, "amount_invalid", "amount"},
+			{"huge amount", func(r *client.PaymentRequest) { r.Amount = 1 << 62 }, 400, "amount_too_large", "amount"},
+			{"installments in USD", func(r *client.PaymentRequest) { r.Currency = "USD"; r.Installments = 3 }, 400, "installments_not_allowed", "installments"},
+			{"order id", func(r *client.PaymentRequest) { r.OrderID = "bad id with spaces" }, 400, "order_id_invalid", "order_id"},
+			{"unknown pos", func(r *client.PaymentRequest) { r.POSID = "pos_nope" }, 404, "resource_not_found", "pos_id"},
+		}
+		for _, c := range cases {
+			r := sale(1000)
+			c.mutate(r)
+			_, _, err := e.c.CreatePayment(ctx, r, client.NewIdempotencyKey())
+			ce := wantCode(t, err, c.status, c.code)
+			if ce.Field != c.field || ce.Message == "" || ce.RequestID == "" {
+				t.Errorf("%s: field %q message %q request_id %q", c.name, ce.Field, ce.Message, ce.RequestID)
+			}
+		}
+		raw := func(body, contentType, key string) (int, string) {
+			req, _ := http.NewRequest("POST", e.k.URL+"/v1/payments", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+e.c.APIKey)
+			req.Header.Set("Content-Type", contentType)
+			if key != "" {
+				req.Header.Set("Idempotency-Key", key)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var eb struct{ Error client.Error }
+			b, _ := io.ReadAll(resp.Body)
+			json.Unmarshal(b, &eb)
+			return resp.StatusCode, eb.Error.Code
+		}
+		for _, c := range []struct {
+			body, ct, key string
+			status        int
+			code          string
+		}{
+			{`{"amount":1,"currency":"TRY","bogus":1}`, "application/json", "k1", 400, "parameter_unknown"},
+			{`{"amount":"ten"}`, "application/json", "k2", 400, "parameter_invalid"},
+			{`{"amount":`, "application/json", "k3", 400, "body_invalid"},
+			{`amount=1`, "application/x-www-form-urlencoded", "k4", 415, "content_type_unsupported"},
+			{`{"amount":1}`, "application/json", "", 400, "idempotency_key_missing"},
+			{`{"description":"` + strings.Repeat("x", 70000) + `"}`, "application/json", "k5", 413, "body_too_large"},
+			{strings.Repeat("[", 60000), "application/json", "k6", 400, "body_invalid"},
+		} {
+			if st, code := raw(c.body, c.ct, c.key); st != c.status || code != c.code {
+				t.Errorf("body %.40q: got %d %s, want %d %s", c.body, st, code, c.status, c.code)
+			}
+		}
+	})
+}
+
+func TestAuthAndTenantIsolation(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		p := e.pay(sale(1000))
+		other := e.newMerchant("Other Shop")
+		_, err := other.GetPayment(ctx, p.ID)
+		wantCode(t, err, 404, "resource_not_found")
+		_, _, err = other.Refund(ctx, p.ID, nil, client.NewIdempotencyKey())
+		wantCode(t, err, 404, "resource_not_found")
+		_, err = other.GetPOS(ctx, e.posID)
+		wantCode(t, err, 404, "resource_not_found")
+		l, err := other.ListPayments(ctx, client.ListParams{})
+		if err != nil || len(l.Data) != 0 {
+			t.Fatalf("other merchant sees %v payments (%v)", l, err)
+		}
+		bad := client.New(e.k.URL, e.c.APIKey[:len(e.c.APIKey)-1]+"x")
+		_, err = bad.GetPayment(ctx, p.ID)
+		wantCode(t, err, 401, "api_key_invalid")
+		_, err = client.New(e.k.URL, "").GetPayment(ctx, p.ID)
+		wantCode(t, err, 401, "api_key_missing")
+	})
+}
+
+func TestPreAuthPartialCaptureAndRefunds(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		r := sale(10000)
+		r.Capture = ptr(false)
+		p := e.pay(r)
+		wantStatus(t, p, client.StatusAuthorized)
+		_, _, err := e.c.Capture(ctx, p.ID, ptr(int64(10001)), client.NewIdempotencyKey())
+		wantCode(t, err, 422, "capture_exceeds_authorized")
+		p, _, err = e.c.Capture(ctx, p.ID, ptr(int64(6000)), client.NewIdempotencyKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, p, client.StatusSucceeded)
+		if p.AmountCaptured != 6000 || p.LastOperation.BankOperation != "capture" {
+			t.Fatalf("capture: %+v", p)
+		}
+		_, _, err = e.c.Capture(ctx, p.ID, nil, client.NewIdempotencyKey())
+		wantCode(t, err, 409, "payment_not_capturable")
+
+		p, _, err = e.c.Refund(ctx, p.ID, ptr(int64(1000)), client.NewIdempotencyKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, p, client.StatusPartiallyRefunded)
+		if p.LastOperation.BankOperation != "refund" {
+			t.Fatalf("a partial refund must go to the bank as a refund: %+v", p.LastOperation)
+		}
+		_, _, err = e.c.Refund(ctx, p.ID, ptr(int64(5001)), client.NewIdempotencyKey())
+		wantCode(t, err, 422, "refund_exceeds_captured")
+		p, _, err = e.c.Refund(ctx, p.ID, nil, client.NewIdempotencyKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, p, client.StatusRefunded)
+		if p.AmountRefunded != 6000 {
+			t.Fatalf("refunded %d, want 6000", p.AmountRefunded)
+		}
+		o, _ := e.sim.Book().Get(est3sim.PaytenSandbox().ClientID, p.BankOrderID)
+		if o.Captured != 6000 || o.Refunded != 6000 {
+			t.Fatalf("simulator book disagrees: %+v", o)
+		}
+		_, _, err = e.c.Refund(ctx, p.ID, ptr(int64(1)), client.NewIdempotencyKey())
+		wantCode(t, err, 409, "payment_not_refundable")
+
+		d := sale(1000)
+		d.Card.Number = "4000000000000051"
+		dp := e.pay(d)
+		_, _, err = e.c.Capture(ctx, dp.ID, nil, client.NewIdempotencyKey())
+		wantCode(t, err, 409, "payment_not_capturable")
+	})
+}
+
+// A full refund asked for on the day of the sale goes to the bank as a void;
+// after the batch cut-off it is a real refund.
+func TestFullRefundSameDayIsSentAsVoid(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		// Keep the test away from the 23:00 cut-off whatever the wall clock says.
+		e.setCutoff(time.Now().In(istanbul).Add(2 * time.Hour).Format("15:04"))
+		p := e.pay(sale(5000))
+		p, _, err := e.c.Refund(ctx, p.ID, nil, client.NewIdempotencyKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, p, client.StatusRefunded)
+		if p.LastOperation.Requested != "refund" || p.LastOperation.BankOperation != "void" {
+			t.Fatalf("same-day full refund went as %+v", p.LastOperation)
+		}
+		if o, _ := e.sim.Book().Get(est3sim.PaytenSandbox().ClientID, p.BankOrderID); o.State != banksim.OrderVoided {
+			t.Fatalf("simulator state %s, want voided", o.State)
+		}
+
+		p = e.pay(sale(5000))
+		e.advance(26 * time.Hour)
+		e.sim.CloseBatch()
+		_, _, err = e.c.Cancel(ctx, p.ID, client.NewIdempotencyKey())
+		wantCode(t, err, 409, "cancel_window_closed")
+		p, _, err = e.c.Refund(ctx, p.ID, nil, client.NewIdempotencyKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.LastOperation.BankOperation != "refund" || p.Status != client.StatusRefunded {
+			t.Fatalf("next-day full refund: %s via %+v", p.Status, p.LastOperation)
+		}
+	})
+}
+
+func TestCancelSameDay(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		e.setCutoff(time.Now().In(istanbul).Add(2 * time.Hour).Format("15:04"))
+		p := e.pay(sale(7000))
+		p, _, err := e.c.Cancel(ctx, p.ID, client.NewIdempotencyKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, p, client.StatusCanceled)
+		_, _, err = e.c.Cancel(ctx, p.ID, client.NewIdempotencyKey())
+		wantCode(t, err, 409, "payment_not_cancelable")
+		r := sale(7000)
+		r.Capture = ptr(false)
+		pa := e.pay(r)
+		pa, _, err = e.c.Cancel(ctx, pa.ID, client.NewIdempotencyKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, pa, client.StatusCanceled)
+		if e.sim.Book().ApprovedTotal()["TRY"] != 0 {
+			t.Fatalf("money still held at the bank: %v", e.sim.Book().ApprovedTotal())
+		}
+	})
+}
+
+// IDEM-1: a replay returns the first response byte for byte and never reaches
+// the bank again; another body under the same key is refused.
+func TestIDEM1_ReplayAndMismatch(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		key := client.NewIdempotencyKey()
+		r := sale(4200)
+		p1, resp1, err := e.c.CreatePayment(ctx, r, key)
+		if err != nil || resp1.Replayed {
+			t.Fatal(err, resp1)
+		}
+		p2, resp2, err := e.c.CreatePayment(ctx, r, key)
+		if err != nil || !resp2.Replayed || p2.ID != p1.ID || p2.UpdatedAt != p1.UpdatedAt {
+			t.Fatalf("replay: %v %+v", err, resp2)
+		}
+		if n := e.sim.Book().AuthAttempts(p1.BankOrderID); n != 1 {
+			t.Fatalf("bank saw %d authorisations", n)
+		}
+		r.Amount = 4300
+		_, _, err = e.c.CreatePayment(ctx, r, key)
+		wantCode(t, err, 422, "idempotency_key_reused")
+		// Declines are replayed too; they do not unlock a second attempt.
+		d := sale(1000)
+		d.Card.Number = "4000000000070005"
+		dk := client.NewIdempotencyKey()
+		dp, _, _ := e.c.CreatePayment(ctx, d, dk)
+		dp2, resp, _ := e.c.CreatePayment(ctx, d, dk)
+		if dp.ID != dp2.ID || !resp.Replayed || e.sim.Book().AuthAttempts(dp.BankOrderID) != 1 {
+			t.Fatalf("declined replay hit the bank again")
+		}
+	})
+}
+
+// IDEM-2: concurrent duplicates make exactly one bank call.
+func TestIDEM2_ConcurrentDuplicates(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		e.sim.Faults().Next(est3sim.OpAuth, banksim.Slow(300*time.Millisecond), 1)
+		key := client.NewIdempotencyKey()
+		r := sale(9100)
+		const n = 20
+		var wg sync.WaitGroup
+		ids := make(chan string, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p, _, err := e.c.CreatePayment(ctx, r, key)
+				if err != nil {
+					if ce, ok := err.(*client.Error); !ok || ce.Code != "idempotency_key_in_progress" {
+						t.Errorf("duplicate got %v", err)
+					}
+					return
+				}
+				ids <- p.ID
+			}()
+		}
+		wg.Wait()
+		close(ids)
+		var first string
+		for id := range ids {
+			if first == "" {
+				first = id
+			} else if id != first {
+				t.Fatalf("two payments for one key: %s %s", first, id)
+			}
+		}
+		total := 0
+		for _, o := range e.sim.Book().All() {
+			total += o.AuthAttempts
+		}
+		if total != 1 {
+			t.Fatalf("the bank saw %d authorisations for one idempotency key", total)
+		}
+	})
+}
+
+// A timeout after the bank committed leaves the payment unknown — never
+// failed — and sync settles it from the bank's own book.
+func TestIDEM4_TimeoutUnknownThenSync(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		cases := []struct {
+			fault banksim.Fault
+			after string // status after sync
+		}{
+			{banksim.TimeoutAfter, client.StatusSucceeded},
+			{banksim.HTTP500After, client.StatusSucceeded},
+			{banksim.Malformed, client.StatusSucceeded},
+			{banksim.Truncated, client.StatusSucceeded},
+			{banksim.Reset, client.StatusSucceeded},
+			{banksim.TimeoutBefore, client.StatusFailed},
+			{banksim.HTTP500, client.StatusFailed},
+		}
+		for _, c := range cases {
+			e.sim.Faults().Next(est3sim.OpAuth, c.fault, 1)
+			p := e.pay(sale(3300))
+			wantStatus(t, p, client.StatusUnknown)
+			p, _, err := e.c.Sync(ctx, p.ID)
+			if err != nil {
+				t.Fatalf("%s: sync: %v", c.fault.Kind, err)
+			}
+			if p.Status != c.after {
+				t.Fatalf("%s: after sync %s, want %s", c.fault.Kind, p.Status, c.after)
+			}
+			if n := e.sim.Book().ApprovedAuths(p.BankOrderID); (n == 1) != (c.after == client.StatusSucceeded) {
+				t.Fatalf("%s: bank approved %d times", c.fault.Kind, n)
+			}
+		}
+	})
+}
+
+func TestNotSentWhenBankIsDown(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		e.sim.Close()
+		p := e.pay(sale(1000))
+		wantStatus(t, p, client.StatusFailed)
+		if len(p.Transactions) != 1 || p.Transactions[0].Status != "not_sent" {
+			t.Fatalf("timeline: %+v", p.Transactions)
+		}
+	})
+}
+
+// Unknown operations (capture, refund) are settled by sync as well.
+func TestUnknownOperationsSettleBySync(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		r := sale(8000)
+		r.Capture = ptr(false)
+		p := e.pay(r)
+		e.sim.Faults().Next(est3sim.OpPostAuth, banksim.TimeoutAfter, 1)
+		p, resp, err := e.c.Capture(ctx, p.ID, ptr(int64(5000)), client.NewIdempotencyKey())
+		if err != nil || resp.Status != http.StatusAccepted || p.LastOperation.Status != "unknown" {
+			t.Fatalf("capture with lost reply: %v %+v", err, resp)
+		}
+		_, _, err = e.c.Refund(ctx, p.ID, nil, client.NewIdempotencyKey())
+		wantCode(t, err, 409, "payment_not_refundable")
+		p, _, err = e.c.Sync(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, p, client.StatusSucceeded)
+		if p.AmountCaptured != 5000 {
+			t.Fatalf("captured %d after sync, want 5000", p.AmountCaptured)
+		}
+		e.sim.Faults().Next(est3sim.OpCredit, banksim.HTTP500After, 1)
+		p, _, err = e.c.Refund(ctx, p.ID, ptr(int64(2000)), client.NewIdempotencyKey())
+		if err != nil || p.LastOperation.Status != "unknown" {
+			t.Fatalf("refund with lost reply: %v", err)
+		}
+		// Another refund may run while the first is unknown, but only within
+		// what is left counting the unknown one.
+		_, _, err = e.c.Refund(ctx, p.ID, ptr(int64(3001)), client.NewIdempotencyKey())
+		wantCode(t, err, 422, "refund_exceeds_captured")
+		p, _, err = e.c.Sync(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, p, client.StatusPartiallyRefunded)
+		if p.AmountRefunded != 2000 {
+			t.Fatalf("refunded %d after sync, want 2000", p.AmountRefunded)
+		}
+	})
+}
+
+// The resolver settles what a crash or a timeout left open, with no API call.
+func TestResolverSettlesUnknownPayments(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		e.sim.Faults().Next(est3sim.OpAuth, banksim.TimeoutAfter, 1)
+		p := e.pay(sale(2500))
+		wantStatus(t, p, client.StatusUnknown)
+		n, err := e.k.Service.ResolvePending(ctx, 0, 10)
+		if err != nil || n != 1 {
+			t.Fatalf("resolver settled %d (%v)", n, err)
+		}
+		got, _ := e.c.GetPayment(ctx, p.ID)
+		wantStatus(t, got, client.StatusSucceeded)
+	})
+}
+
+func TestListFiltersAndPagination(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		var ids []string
+		for i := 0; i < 7; i++ {
+			r := sale(int64(1000 + i))
+			if i%3 == 0 {
+				r.Card.Number = "4000000000000051"
+			}
+			ids = append(ids, e.pay(r).ID)
+		}
+		seen := map[string]bool{}
+		cursor := ""
+		for pages := 0; ; pages++ {
+			l, err := e.c.ListPayments(ctx, client.ListParams{Limit: 3, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range l.Data {
+				if seen[p.ID] {
+					t.Fatalf("page repeats %s", p.ID)
+				}
+				seen[p.ID] = true
+			}
+			if !l.HasMore {
+				break
+			}
+			cursor = l.NextCursor
+		}
+		if len(seen) != 7 {
+			t.Fatalf("pages returned %d payments, want 7", len(seen))
+		}
+		l, _ := e.c.ListPayments(ctx, client.ListParams{Status: client.StatusDeclined})
+		if len(l.Data) != 3 {
+			t.Fatalf("declined filter: %d", len(l.Data))
+		}
+		l, _ = e.c.ListPayments(ctx, client.ListParams{CardLast4: "0051"})
+		if len(l.Data) != 3 {
+			t.Fatalf("last4 filter: %d", len(l.Data))
+		}
+		one, _ := e.c.GetPayment(ctx, ids[1])
+		l, _ = e.c.ListPayments(ctx, client.ListParams{OrderID: one.OrderID})
+		if len(l.Data) != 1 || l.Data[0].ID != one.ID {
+			t.Fatalf("order filter: %+v", l.Data)
+		}
+		l, _ = e.c.ListPayments(ctx, client.ListParams{CreatedFrom: time.Now().Add(time.Hour)})
+		if len(l.Data) != 0 {
+			t.Fatalf("date filter: %d", len(l.Data))
+		}
+		_, err := e.c.ListPayments(ctx, client.ListParams{Cursor: "garbage!"})
+		wantCode(t, err, 400, "parameter_invalid")
+	})
+}
+
+func TestPOSCredentialsAreWriteOnly(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		req, _ := http.NewRequest("GET", e.k.URL+"/v1/pos/"+e.posID, nil)
+		req.Header.Set("Authorization", "Bearer "+e.c.APIKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		sb := est3sim.PaytenSandbox()
+		for _, secret := range []string{sb.Password, sb.StoreKey} {
+			if strings.Contains(string(body), secret) {
+				t.Fatalf("GET /v1/pos reveals a credential: %s", body)
+			}
+		}
+		pos, _ := e.c.GetPOS(ctx, e.posID)
+		if pos.Credentials["api_password"] != "set" || pos.Credentials["store_key"] != "set" {
+			t.Fatalf("credentials view: %v", pos.Credentials)
+		}
+		// Changing the endpoint takes effect for the next payment, no restart.
+		other := est3sim.New(est3sim.Config{})
+		other.Start()
+		defer other.Close()
+		if _, err := e.c.UpdatePOS(ctx, e.posID, &client.POSRequest{Endpoints: &client.Endpoints{API: other.APIURL()}}); err != nil {
+			t.Fatal(err)
+		}
+		p := e.pay(sale(1500))
+		if _, ok := other.Book().Get(sb.ClientID, p.BankOrderID); !ok {
+			t.Fatal("payment did not go to the new endpoint")
+		}
+		list, _ := e.c.ListPOS(ctx)
+		if len(list) != 1 {
+			t.Fatalf("ListPOS: %d", len(list))
+		}
+		_, err = e.c.CreatePOS(ctx, &client.POSRequest{Protocol: "nope"})
+		wantCode(t, err, 400, "protocol_unknown")
+		_, err = e.c.CreatePOS(ctx, &client.POSRequest{Protocol: "est3", Endpoints: &client.Endpoints{API: other.APIURL()}, Credentials: map[string]string{"client_id": "1"}})
+		wantCode(t, err, 400, "credentials_invalid")
+		_, err = e.c.CreatePOS(ctx, &client.POSRequest{Protocol: "est3", Environment: "production", Endpoints: &client.Endpoints{API: other.APIURL()},
+			Credentials: map[string]string{"client_id": "1", "api_user": "u", "api_password": "p"}})
+		wantCode(t, err, 400, "parameter_invalid")
+	})
+}
+
+// PCI-1 / PCI-2: after every kind of flow, no PAN or CVV is in the database
+// files or the logs.
+func TestPCI1_NoCardDataAtRestOrInLogs(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	p := e.pay(sale(1000))
+	e.c.Refund(ctx, p.ID, ptr(int64(100)), client.NewIdempotencyKey())
+	r := sale(2000)
+	r.Capture = ptr(false)
+	pa := e.pay(r)
+	e.c.Capture(ctx, pa.ID, nil, client.NewIdempotencyKey())
+	e.sim.Faults().Next(est3sim.OpAuth, banksim.TimeoutAfter, 1)
+	u := e.pay(sale(3000))
+	e.c.Sync(ctx, u.ID)
+	bad := sale(1000)
+	bad.Currency = "XYZ"
+	e.c.CreatePayment(ctx, bad, client.NewIdempotencyKey())
+	e.k.Close(ctx) // flush the WAL into the files we scan
+	e.scanForCardData(testPAN, "739")
+}
+
+func (e *env) setCutoff(hhmm string) {
+	e.t.Helper()
+	if _, err := e.c.UpdatePOS(ctx, e.posID, &client.POSRequest{BatchCutoff: hhmm}); err != nil {
+		e.t.Fatal(err)
+	}
+}
