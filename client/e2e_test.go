@@ -438,6 +438,51 @@ func TestResolverSettlesUnknownPayments(t *testing.T) {
 		}
 		got, _ := e.c.GetPayment(ctx, p.ID)
 		wantStatus(t, got, client.StatusSucceeded)
+
+		// A refund whose reply was lost is found and settled too.
+		e.sim.Faults().Next(est3sim.OpCredit, banksim.HTTP500After, 1)
+		got, _, err = e.c.Refund(ctx, p.ID, ptr(int64(500)), client.NewIdempotencyKey())
+		if err != nil || got.LastOperation.Status != "unknown" {
+			t.Fatalf("refund with lost reply: %v", err)
+		}
+		if n, err := e.k.Service.ResolvePending(ctx, 0, 10); err != nil || n != 1 {
+			t.Fatalf("resolver settled %d (%v)", n, err)
+		}
+		got, _ = e.c.GetPayment(ctx, p.ID)
+		wantStatus(t, got, client.StatusPartiallyRefunded)
+		if n, _ := e.k.Service.ResolvePending(ctx, 0, 10); n != 0 {
+			t.Fatalf("resolver found %d payments after settling everything", n)
+		}
+	})
+}
+
+// IDEM-6: concurrent partial refunds never sum above the captured amount.
+func TestIDEM6_ConcurrentRefunds(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		p := e.pay(sale(10000))
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ok := 0
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _, err := e.c.Refund(ctx, p.ID, ptr(int64(1000)), client.NewIdempotencyKey())
+				if err == nil {
+					mu.Lock()
+					ok++
+					mu.Unlock()
+				} else if ce, isCE := err.(*client.Error); !isCE || ce.Code != "refund_exceeds_captured" && ce.Code != "payment_not_refundable" {
+					t.Errorf("refund: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		got, _ := e.c.GetPayment(ctx, p.ID)
+		o, _ := e.sim.Book().Get(est3sim.PaytenSandbox().ClientID, p.BankOrderID)
+		if ok != 10 || got.AmountRefunded != 10000 || o.Refunded != 10000 || got.Status != client.StatusRefunded {
+			t.Fatalf("%d refunds succeeded; Kasa refunded %d, bank %d, status %s", ok, got.AmountRefunded, o.Refunded, got.Status)
+		}
 	})
 }
 

@@ -69,7 +69,7 @@ func newEnv(t *testing.T, backend string) *env {
 	e := &env{t: t, logs: &syncBuffer{}, dataDir: t.TempDir()}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := server.Config{Addr: "127.0.0.1:0", DataDir: e.dataDir, MasterKeys: secret.NewKeyringSpec(1),
-		BankTimeout: 700 * time.Millisecond, ResolveEvery: time.Hour, Log: log}
+		BankTimeout: 2 * time.Second, ResolveEvery: time.Hour, Log: log}
 	if backend == "postgres" {
 		cfg.DatabaseURL = pgtest.DSN(t)
 	}

@@ -156,6 +156,12 @@ func reconcile(p *store.Payment, txs []*store.Transaction, st *gateway.StatusRes
 		}
 		settle(store.KindSale, false)
 	case gateway.StateAuthorized:
+		if p.Capture && undecided {
+			// Some EST hosts report a fresh sale as "A" (authorised) until
+			// the batch: for a sale request that is success.
+			st.State = gateway.StateCaptured
+			return reconcile(p, txs, st)
+		}
 		p.AuthorizedAmount = nz(st.AuthorizedAmount, p.Amount)
 		p.CapturedAmount = 0
 		p.Status = store.StatusAuthorized

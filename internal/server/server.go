@@ -41,6 +41,9 @@ type Config struct {
 	// processing/unknown; ResolveAfter is how old they must be.
 	ResolveEvery time.Duration
 	ResolveAfter time.Duration
+	// IdempotencyRetention is how long idempotency keys are kept (IDEM-1:
+	// at least 24 hours; default 48).
+	IdempotencyRetention time.Duration
 	Log          *slog.Logger
 }
 
@@ -110,6 +113,9 @@ func Open(ctx context.Context, cfg Config) (*Kasa, error) {
 			cfg.ResolveAfter = 2 * cfg.BankTimeout
 		}
 	}
+	if cfg.IdempotencyRetention < 24*time.Hour {
+		cfg.IdempotencyRetention = 48 * time.Hour
+	}
 	kr, err := LoadKeyring(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("keyring: %w", err)
@@ -164,8 +170,9 @@ func (k *Kasa) Start() error {
 	return nil
 }
 
-// resolveLoop settles payments a crash or a timeout left open. It runs once
-// at start (recovery after a crash) and then periodically.
+// resolveLoop settles payments a crash or a timeout left open, and reaps
+// expired idempotency keys (never payments). It runs once at start (recovery
+// after a crash) and then periodically.
 func (k *Kasa) resolveLoop(ctx context.Context) {
 	t := time.NewTicker(k.Config.ResolveEvery)
 	defer t.Stop()
@@ -174,6 +181,9 @@ func (k *Kasa) resolveLoop(ctx context.Context) {
 			k.Config.Log.Warn("resolver", "err", err)
 		} else if n > 0 {
 			k.Config.Log.Info("resolver settled payments", "count", n)
+		}
+		if _, err := k.Store.DeleteIdempotencyBefore(ctx, time.Now().Add(-k.Config.IdempotencyRetention)); err != nil && ctx.Err() == nil {
+			k.Config.Log.Warn("idempotency reaper", "err", err)
 		}
 		select {
 		case <-ctx.Done():

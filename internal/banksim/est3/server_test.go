@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -252,7 +253,7 @@ func TestLifecycleAndQueries(t *testing.T) {
 	}
 	want := []string{
 		"C\tC\t5000\t5000\t",  // newest: the final refund
-		"C\tD\t6000\t\t",      // the refused refund
+		"C\tD\t6000\t6000\t",  // the refused refund stays in the history
 		"C\tC\t3000\t3000\t",  // first refund
 		"S\tC\t10000\t8000\t", // pre-auth captured at 80.00
 	}
@@ -283,10 +284,15 @@ func TestVoidRules(t *testing.T) {
 	wantCode(t, send(t, s, auth("Auth", "W1", "10.00", "949", "", pan, "12/30")...), "00", "")
 	wantCode(t, send(t, s, op("Void", "W1")...), "00", "")
 	wantCode(t, send(t, s, op("Void", "W1")...), "99", "CORE-2008")
-	wantCode(t, send(t, s, op("Credit", "W1")...), "99", "CORE-2017")
 	st := send(t, s, query("ORDERSTATUS", "W1")...)
 	if st.extra("TRANS_STAT") != "V" || st.extra("VOID_DTTM") == "" {
 		t.Errorf("voided status %s", st.raw)
+	}
+	// A refused refund becomes the latest transaction, as on real hosts.
+	wantCode(t, send(t, s, op("Credit", "W1")...), "99", "CORE-2017")
+	st = send(t, s, query("ORDERSTATUS", "W1")...)
+	if st.extra("CHARGE_TYPE_CD") != "C" || st.extra("TRANS_STAT") != "D" {
+		t.Errorf("status after refused refund %s", st.raw)
 	}
 	if tot := s.Book().ApprovedTotal()["TRY"]; tot != 0 {
 		t.Errorf("approved total %d", tot)
@@ -369,5 +375,34 @@ func TestEstMask(t *testing.T) {
 		if got := estMask(in); got != want {
 			t.Errorf("estMask(%s) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// No goroutine outlives the simulator, even with requests hanging in faults.
+func TestNoLeakedGoroutines(t *testing.T) {
+	base := runtime.NumGoroutine()
+	s := New(Config{})
+	if _, err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.Faults().SetDefault(banksim.AnyOp, banksim.TimeoutAfter)
+	tr := &http.Transport{}
+	client := &http.Client{Transport: tr, Timeout: 100 * time.Millisecond}
+	body := toLatin5([]byte(`<CC5Request><Name>ISBANKAPI</Name><Password>ISBANK07</Password><ClientId>700655000200</ClientId><Type>Void</Type><OrderId>X</OrderId></CC5Request>`))
+	if _, err := client.Post(s.APIURL(), "text/xml", bytes.NewReader(body)); err == nil {
+		t.Error("hanging request answered")
+	}
+	// Another one still hanging when the simulator closes.
+	go client.Post(s.APIURL(), "text/xml", bytes.NewReader(body)) //nolint:errcheck
+	time.Sleep(30 * time.Millisecond)
+	s.Close()
+	tr.CloseIdleConnections()
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > base {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines, started with %d:\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

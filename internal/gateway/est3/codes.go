@@ -19,7 +19,7 @@ var procReturnReasons = map[string]gateway.DeclineReason{
 	"13": gateway.ReasonInvalidTxn, // invalid amount
 	"14": gateway.ReasonInvalidCard,
 	"15": gateway.ReasonInvalidCard, // no such issuer
-	"30": gateway.ReasonInvalidTxn, // format error
+	"30": gateway.ReasonInvalidTxn,  // format error
 	"33": gateway.ReasonExpiredCard,
 	"34": gateway.ReasonFraudSuspected,
 	"41": gateway.ReasonLostOrStolen,

@@ -300,6 +300,8 @@ func TestVoid(t *testing.T) {
 		t.Errorf("error code %q", r.BankErrorCode)
 	}
 	want(t, "refund voided", e.g.Refund(ctx, &gateway.RefundRequest{Order: o, Full: true}), gateway.Rejected, gateway.ReasonInvalidTxn)
+	// The refused refund is now the order's latest transaction; still voided.
+	wantStatus(t, status(t, e.g, o.OrderID), gateway.StateVoided, 4200, 4200, 0)
 	if tot := e.sim.Book().ApprovedTotal()["TRY"]; tot != 0 {
 		t.Errorf("voided sale still counts %d", tot)
 	}

@@ -69,8 +69,8 @@ func callbackVector() map[string]string {
 		"Ecom_Payment_Card_ExpDate_Year": "26", "EXTRA_CARDBRAND": "VISA", "Email": "mail@customer.com",
 		"MaskedPan": "435508***4358", "acqStan": "184784", "merchantName": "Ziraat 3D_Pay",
 		"clientIp": "89.244.149.137", "EXTRA_KAZANILANPUAN": "000000010.00",
-		"okUrl": "http://localhost/akbank/3d-pay/response.php",
-		"md":    "435508:51104213993AC8DFE8839C7F7E391B461115D09A1D88948C8ACE421D7D7EAA5A:3545:##190200000",
+		"okUrl":          "http://localhost/akbank/3d-pay/response.php",
+		"md":             "435508:51104213993AC8DFE8839C7F7E391B461115D09A1D88948C8ACE421D7D7EAA5A:3545:##190200000",
 		"ProcReturnCode": "00", "payResults_dsId": "1", "taksit": "", "TransId": "22303RqiC11252",
 		"EXTRA_TRXDATE": "20221030 17:42:33", "Ecom_Payment_Card_ExpDate_Month": "12", "storetype": "3d_pay",
 		"Response": "Approved", "SettleId": "2383",
@@ -82,8 +82,8 @@ func callbackVector() map[string]string {
 		"encoding": "ISO-8859-9", "currency": "949", "oid": "202210308C0F", "mdStatus": "1", "dsId": "1",
 		"eci": "05", "version": "2.0", "EXTRA_CARDISSUER": "AKBANK T.A.S.", "clientid": "190200000",
 		"txstatus": "Y",
-		"HASH":      "jVgcwtx4vxxAcX8+ajsrrzp77k9uaGu1pjDQfCpoUG95y2MwwGipc6cF3kESiTphjV8/1ESSc6zg9KyTSxUnzA==",
-		"rnd":       "J/jGATA5LLVaMfpU+Yyu",
+		"HASH":     "jVgcwtx4vxxAcX8+ajsrrzp77k9uaGu1pjDQfCpoUG95y2MwwGipc6cF3kESiTphjV8/1ESSc6zg9KyTSxUnzA==",
+		"rnd":      "J/jGATA5LLVaMfpU+Yyu",
 	}
 }
 

@@ -213,6 +213,9 @@ func TestStatusMapping(t *testing.T) {
 			if s.Outcome != gateway.Approved {
 				t.Fatalf("outcome %s: %s", s.Outcome, s.BankMessage)
 			}
+			if tt.name == "refund latest" && (s.AuthCode != "P78955" || s.TransID != "T1") {
+				t.Errorf("references %q %q, want the sale's", s.AuthCode, s.TransID)
+			}
 			if s.State != tt.state || s.AuthorizedAmount != tt.auth || s.CapturedAmount != tt.capt || s.RefundedAmount != tt.ref {
 				t.Errorf("got %s %d/%d/%d, want %s %d/%d/%d", s.State, s.AuthorizedAmount, s.CapturedAmount, s.RefundedAmount,
 					tt.state, tt.auth, tt.capt, tt.ref)

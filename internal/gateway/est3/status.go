@@ -124,9 +124,9 @@ func stateOf(stat string) gateway.OrderState {
 // describes the order's latest transaction. When that is a sale or
 // pre-auth (CHARGE_TYPE_CD S) it is mapped directly: TRANS_STAT A is
 // authorised (hosts also report a fresh sale as A until it is captured in
-// their books), C/S captured, V voided, D/ERR declined. When it is a refund,
-// the order history is fetched as well, since refunded amounts are only
-// visible there. An order the bank does not know is StateNotFound with an
+// their books), C/S captured, V voided, D/ERR declined. Otherwise (a refund,
+// or no CHARGE_TYPE_CD at all) the order history is fetched and summed up,
+// since refunded amounts are only visible there. An order the bank does not know is StateNotFound with an
 // Approved outcome: the query itself worked.
 func (g *Gateway) Status(ctx context.Context, orderID string) *gateway.StatusResult {
 	if err := checkOrder(gateway.Order{OrderID: orderID}, false); err != nil {
@@ -195,11 +195,13 @@ func (g *Gateway) statusFrom(ctx context.Context, orderID string, resp *Response
 	// The latest transaction is a refund: sum the order up from its history.
 	recs, hres := g.history(ctx, orderID)
 	if hres != nil {
-		out.Result = *hres
-		out.State = gateway.StatePending
-		return out
+		return &gateway.StatusResult{Result: *hres}
 	}
 	sum := summarize(recs)
+	if m := sum.main; m != nil {
+		// Report the sale's references, not the refund's.
+		out.AuthCode, out.HostRef, out.TransID = m.AuthCode, m.HostRef, m.TransID
+	}
 	out.State = sum.state
 	out.AuthorizedAmount = sum.authorized
 	out.CapturedAmount = sum.captured
@@ -216,6 +218,7 @@ func notFound(resp *Response) bool {
 type orderSummary struct {
 	state                          gateway.OrderState
 	authorized, captured, refunded int64
+	main                           *trxRecord // the approved sale or pre-auth, if any
 }
 
 // summarize derives an order's state from its transactions: the approved
@@ -246,6 +249,7 @@ func summarize(recs []trxRecord) orderSummary {
 			main = r
 		}
 	}
+	s.main = main
 	switch {
 	case main != nil:
 		s.state = stateOf(main.Stat)

@@ -247,15 +247,20 @@ func (s *Store) ListTransactions(ctx context.Context, paymentID string) ([]*stor
 	return listTransactions(ctx, s.r, paymentID)
 }
 
-// PaymentsToResolve spans all merchants and modes. The status list is a
-// literal so that it matches the partial index payments_to_resolve.
+// PaymentsToResolve spans all merchants and modes. The status lists are
+// literals so that they match the partial indexes payments_to_resolve and
+// transactions_unresolved.
 func (s *Store) PaymentsToResolve(ctx context.Context, olderThan time.Time, limit int) ([]*store.Payment, error) {
 	if limit <= 0 {
 		limit = DefaultListLimit
 	}
+	// Two kinds of work: payments whose authorisation is open, and settled
+	// payments with a capture/void/refund whose reply was lost.
 	return selectAll(ctx, s.r, payments,
-		"WHERE status IN ('"+store.StatusProcessing+"', '"+store.StatusUnknown+"') AND updated_at < ? "+
-			"ORDER BY updated_at, id LIMIT ?", olderThan.UnixMicro(), limit)
+		"WHERE (status IN ('"+store.StatusProcessing+"', '"+store.StatusUnknown+"') AND updated_at < ?) "+
+			"OR id IN (SELECT payment_id FROM transactions WHERE status IN ('"+store.TxPending+"', '"+store.TxUnknown+"') "+
+			"AND kind <> '"+store.KindStatus+"' AND created_at < ?) "+
+			"ORDER BY updated_at, id LIMIT ?", olderThan.UnixMicro(), olderThan.UnixMicro(), limit)
 }
 
 func (s *Store) ListEvents(ctx context.Context, paymentID string) ([]*store.Event, error) {

@@ -115,6 +115,8 @@ CREATE TABLE transactions (
     completed_at    BIGINT NOT NULL
 );
 CREATE INDEX transactions_payment ON transactions (payment_id, created_at, seq);
+-- Bank calls whose outcome is not known yet (PaymentsToResolve's second half).
+CREATE INDEX transactions_unresolved ON transactions (created_at) WHERE status IN ('pending', 'unknown');
 
 -- Transactional outbox. payload is BYTEA, not JSONB: webhooks sign the exact
 -- bytes, which JSONB would re-serialise.
