@@ -44,7 +44,7 @@ type Config struct {
 	// IdempotencyRetention is how long idempotency keys are kept (IDEM-1:
 	// at least 24 hours; default 48).
 	IdempotencyRetention time.Duration
-	Log          *slog.Logger
+	Log                  *slog.Logger
 }
 
 // Kasa is a running node.
