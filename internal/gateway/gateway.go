@@ -182,6 +182,7 @@ const (
 	OpRefund    Operation = "refund"
 	OpStatus    Operation = "status"
 	OpHistory   Operation = "history"
+	Op3D        Operation = "3d" // start + verify (+ complete for the 3D model)
 )
 
 // Supports reports which optional operations g implements.
@@ -204,6 +205,10 @@ func Supports(g Gateway, op Operation) bool {
 	case OpHistory:
 		_, ok := g.(HistoryQuerier)
 		return ok
+	case Op3D:
+		_, ok1 := g.(ThreeDStarter)
+		_, ok2 := g.(ThreeDVerifier)
+		return ok1 && ok2
 	}
 	return false
 }
