@@ -36,6 +36,8 @@ type Core struct {
 	active sync.WaitGroup // handlers in flight
 	srv    *http.Server
 	url    string
+
+	acs acsStore // pending 3-D Secure challenges
 }
 
 // NewCore returns a core with the /_sim control routes installed.
@@ -59,6 +61,7 @@ func NewCore(log *slog.Logger) *Core {
 	c.mux.HandleFunc("GET /_sim/stats", c.stats)
 	c.mux.HandleFunc("POST /_sim/reset", c.reset)
 	c.mux.HandleFunc("POST /_sim/batch/close", c.closeBatch)
+	c.mux.HandleFunc("POST /_acs/{id}", c.handleACS)
 	return c
 }
 
