@@ -33,9 +33,12 @@ const (
 
 // Merchant is a tenant.
 type Merchant struct {
-	ID        string
-	Name      string
-	CreatedAt time.Time
+	ID   string
+	Name string
+	// ReturnDomains are the hosts a 3D or checkout return_url may point at
+	// (exact host or "*.example.com"); anything else is refused (no open redirect).
+	ReturnDomains []string
+	CreatedAt     time.Time
 }
 
 // APIKey is a merchant's secret key, stored only as a keyed hash.
@@ -64,7 +67,10 @@ type POS struct {
 	Currencies  []string
 	BatchCutoff string // "HH:MM" Europe/Istanbul; a full refund before it is sent as a void
 	ThreeDModel string // default 3D model: "", "3d", "3d_pay", "3d_host"
-	Enabled     bool
+	// AllowAttempted3D lets half-secure (attempted) authentications proceed
+	// to provisioning; by default only full authentication does.
+	AllowAttempted3D bool
+	Enabled          bool
 	Priority    int
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -173,6 +179,17 @@ type Event struct {
 	CreatedAt  time.Time
 }
 
+// VaultEntry holds what a 3D Secure payment must keep between the API call,
+// the browser's visit to the bank and the bank's callback: the card (needed to
+// build the bank form, and by some banks again to provision) and the bank's
+// session data, sealed with the keyring. It lives at most VaultTTL and is
+// deleted at the payment's terminal state (PCI-1).
+type VaultEntry struct {
+	PaymentID string
+	Sealed    []byte
+	ExpiresAt time.Time
+}
+
 // Idempotency states.
 const (
 	IdemInProgress = "in_progress"
@@ -215,6 +232,9 @@ type Store interface {
 	CreateMerchant(ctx context.Context, m *Merchant) error
 	GetMerchant(ctx context.Context, id string) (*Merchant, error)
 
+	// UpdateMerchant changes a merchant's name and return domains.
+	UpdateMerchant(ctx context.Context, m *Merchant) error
+
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByHash finds an active (unrevoked) key.
 	APIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
@@ -229,6 +249,9 @@ type Store interface {
 	AllPOS(ctx context.Context) ([]*POS, error)
 
 	GetPayment(ctx context.Context, merchantID, id string) (*Payment, error)
+	// PaymentByID finds a payment without a merchant: only for the customer's
+	// browser flows (3D callback, hosted pages), where the id is the capability.
+	PaymentByID(ctx context.Context, id string) (*Payment, error)
 	// ListPayments requires f.MerchantID and f.Mode.
 	ListPayments(ctx context.Context, f PaymentFilter) ([]*Payment, error)
 	ListTransactions(ctx context.Context, paymentID string) ([]*Transaction, error)
@@ -263,6 +286,13 @@ type Store interface {
 	// DeleteIdempotencyBefore reaps keys created before t; it never touches payments.
 	DeleteIdempotencyBefore(ctx context.Context, t time.Time) (int64, error)
 
+	// PutVault stores or replaces a payment's vault entry.
+	PutVault(ctx context.Context, e *VaultEntry) error
+	// GetVault returns an unexpired entry (ErrNotFound otherwise).
+	GetVault(ctx context.Context, paymentID string, now time.Time) (*VaultEntry, error)
+	// PurgeVault deletes entries that expire before t.
+	PurgeVault(ctx context.Context, before time.Time) (int64, error)
+
 	// ListEvents lists a payment's outbox events in order (for issue #5's dispatcher and tests).
 	ListEvents(ctx context.Context, paymentID string) ([]*Event, error)
 }
@@ -277,4 +307,7 @@ type Tx interface {
 	UpdateTransaction(ctx context.Context, t *Transaction) error
 	ListTransactions(ctx context.Context, paymentID string) ([]*Transaction, error)
 	InsertEvent(ctx context.Context, e *Event) error
+	// DeleteVault destroys a payment's vault entry with the state change
+	// that ends its need.
+	DeleteVault(ctx context.Context, paymentID string) error
 }

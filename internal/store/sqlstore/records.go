@@ -8,6 +8,7 @@ var merchants = newTable("merchants", func(m *store.Merchant) []field {
 	return []field{
 		{"id", &m.ID, true},
 		{"name", &m.Name, false},
+		{"return_domains", list{&m.ReturnDomains}, false},
 		{"created_at", micros{&m.CreatedAt}, true},
 	}
 })
@@ -40,6 +41,7 @@ var posTable = newTable("pos", func(p *store.POS) []field {
 		{"currencies", list{&p.Currencies}, false},
 		{"batch_cutoff", &p.BatchCutoff, false},
 		{"three_d_model", &p.ThreeDModel, false},
+		{"allow_attempted_3d", &p.AllowAttempted3D, false},
 		{"enabled", &p.Enabled, false},
 		{"priority", &p.Priority, false},
 		{"created_at", micros{&p.CreatedAt}, true},
@@ -133,5 +135,13 @@ var idempotency = newTable("idempotency_keys", func(r *store.Idempotency) []fiel
 		{"resource_id", &r.ResourceID, false},
 		{"created_at", micros{&r.CreatedAt}, true},
 		{"updated_at", micros{&r.UpdatedAt}, false},
+	}
+})
+
+var vault = newTable("card_vault", func(e *store.VaultEntry) []field {
+	return []field{
+		{"payment_id", &e.PaymentID, true},
+		{"sealed", blob{&e.Sealed}, false},
+		{"expires_at", micros{&e.ExpiresAt}, false},
 	}
 })

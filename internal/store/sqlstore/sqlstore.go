@@ -139,6 +139,10 @@ func (s *Store) GetMerchant(ctx context.Context, id string) (*store.Merchant, er
 	return selectOne(ctx, s.r, merchants, "WHERE id = ?", id)
 }
 
+func (s *Store) UpdateMerchant(ctx context.Context, m *store.Merchant) error {
+	return updateRow(ctx, s.w, merchants, m, "id = ?", m.ID)
+}
+
 func (s *Store) CreateAPIKey(ctx context.Context, k *store.APIKey) error {
 	orNow(&k.CreatedAt)
 	_, err := insertRow(ctx, s.w, apiKeys, k, "")
@@ -192,6 +196,10 @@ func (s *Store) AllPOS(ctx context.Context) ([]*store.POS, error) {
 
 func (s *Store) GetPayment(ctx context.Context, merchantID, id string) (*store.Payment, error) {
 	return selectOne(ctx, s.r, payments, paymentKey, merchantID, id)
+}
+
+func (s *Store) PaymentByID(ctx context.Context, id string) (*store.Payment, error) {
+	return selectOne(ctx, s.r, payments, "WHERE id = ?", id)
 }
 
 // Page sizes of ListPayments.
@@ -261,6 +269,30 @@ func (s *Store) PaymentsToResolve(ctx context.Context, olderThan time.Time, limi
 			"OR id IN (SELECT payment_id FROM transactions WHERE status IN ('"+store.TxPending+"', '"+store.TxUnknown+"') "+
 			"AND kind <> '"+store.KindStatus+"' AND created_at < ?) "+
 			"ORDER BY updated_at, id LIMIT ?", olderThan.UnixMicro(), olderThan.UnixMicro(), limit)
+}
+
+// Card vault.
+
+// PutVault replaces any earlier entry of the payment.
+func (s *Store) PutVault(ctx context.Context, e *store.VaultEntry) error {
+	if _, err := s.w.exec(ctx, "put vault", "DELETE FROM card_vault WHERE payment_id = ?", e.PaymentID); err != nil {
+		return err
+	}
+	_, err := insertRow(ctx, s.w, vault, e, "")
+	return err
+}
+
+func (s *Store) GetVault(ctx context.Context, paymentID string, now time.Time) (*store.VaultEntry, error) {
+	return selectOne(ctx, s.r, vault, "WHERE payment_id = ? AND expires_at > ?", paymentID, now.UnixMicro())
+}
+
+func (s *Store) PurgeVault(ctx context.Context, before time.Time) (int64, error) {
+	return s.w.exec(ctx, "purge vault", "DELETE FROM card_vault WHERE expires_at < ?", before.UnixMicro())
+}
+
+func (t *tx) DeleteVault(ctx context.Context, paymentID string) error {
+	_, err := t.c.exec(ctx, "delete vault", "DELETE FROM card_vault WHERE payment_id = ?", paymentID)
+	return err
 }
 
 func (s *Store) ListEvents(ctx context.Context, paymentID string) ([]*store.Event, error) {

@@ -41,6 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IDEM5_ReaperKeepsPayments", testReaper},
 		{"IDEM2_ConcurrentClaim", testConcurrentClaim},
 		{"IDEM6_ConcurrentRefunds", testConcurrentRefunds},
+		{"PCI1_Vault", testVault},
+		{"MerchantUpdateAndPaymentByID", testMerchantUpdateAndPaymentByID},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,7 +141,7 @@ func mkPOS(t *testing.T, s store.Store, merchantID string, mode store.Mode, crea
 		ID: newID("pos"), MerchantID: merchantID, Mode: mode, Protocol: "est3", Bank: "isbank",
 		Name: "İşbank main", Environment: "test", APIURL: "https://bank.example/fim/api",
 		ThreeDURL: "https://bank.example/fim/est3Dgate", Credentials: []byte{0, 1, 2, 0xff},
-		Currencies: []string{"TRY", "USD"}, BatchCutoff: "23:30", ThreeDModel: "3d_pay",
+		Currencies: []string{"TRY", "USD"}, BatchCutoff: "23:30", ThreeDModel: "3d_pay", AllowAttempted3D: true,
 		Enabled: true, Priority: 10, CreatedAt: created, UpdatedAt: created,
 	}
 	must(t, s.CreatePOS(t.Context(), p))

@@ -5,6 +5,7 @@
 CREATE TABLE merchants (
     id         TEXT PRIMARY KEY CHECK (id <> ''),
     name       TEXT NOT NULL,
+    return_domains TEXT NOT NULL DEFAULT '',
     created_at BIGINT NOT NULL
 );
 
@@ -33,6 +34,7 @@ CREATE TABLE pos (
     currencies    TEXT NOT NULL,
     batch_cutoff  TEXT NOT NULL,
     three_d_model TEXT NOT NULL,
+    allow_attempted_3d BOOLEAN NOT NULL DEFAULT FALSE,
     enabled       BOOLEAN NOT NULL,
     priority      INTEGER NOT NULL,
     created_at    BIGINT NOT NULL,
@@ -144,3 +146,12 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (merchant_id, idem_key)
 );
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+
+-- 3D Secure's short-lived, sealed card and bank-session data (PCI-1): at most
+-- 30 minutes, deleted with the payment's terminal state.
+CREATE TABLE card_vault (
+    payment_id TEXT PRIMARY KEY REFERENCES payments (id),
+    sealed     BLOB NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX card_vault_expires ON card_vault (expires_at);
