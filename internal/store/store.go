@@ -71,9 +71,9 @@ type POS struct {
 	// to provisioning; by default only full authentication does.
 	AllowAttempted3D bool
 	Enabled          bool
-	Priority    int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	Priority         int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // Payment statuses.
