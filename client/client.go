@@ -246,6 +246,29 @@ func (c *Client) GetPOS(ctx context.Context, id string) (*POS, error) {
 	return &out, nil
 }
 
+// Merchant is the caller's merchant settings.
+type Merchant struct {
+	ID            string   `json:"id"`
+	Name          string   `json:"name"`
+	ReturnDomains []string `json:"return_domains"`
+}
+
+// UpdateMerchant sets the name (if non-empty) and the return domains (if non-nil).
+func (c *Client) UpdateMerchant(ctx context.Context, name string, returnDomains []string) (*Merchant, error) {
+	in := map[string]any{}
+	if name != "" {
+		in["name"] = name
+	}
+	if returnDomains != nil {
+		in["return_domains"] = returnDomains
+	}
+	var out Merchant
+	if _, err := c.do(ctx, http.MethodPatch, "/v1/merchant", "", in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ListPOS returns every POS of the key's mode.
 func (c *Client) ListPOS(ctx context.Context) ([]*POS, error) {
 	var out struct {

@@ -142,7 +142,7 @@ const testPAN = "4355084355084358"
 func sale(amount int64) *client.PaymentRequest {
 	return &client.PaymentRequest{
 		Amount: amount, Currency: "TRY", Installments: 1, OrderID: "SO-" + id.Random(6), Description: "2 books",
-		Card:     client.Card{Number: testPAN, ExpiryMonth: 12, ExpiryYear: 2030, CVV: "739", Holder: "Ayşe Yılmaz"},
+		Card:     &client.Card{Number: testPAN, ExpiryMonth: 12, ExpiryYear: 2030, CVV: "739", Holder: "Ayşe Yılmaz"},
 		Customer: client.Customer{Email: "ayse@example.com", IP: "203.0.113.7"},
 	}
 }

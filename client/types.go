@@ -10,9 +10,12 @@ type PaymentRequest struct {
 	Installments int      `json:"installments,omitempty"`
 	OrderID      string   `json:"order_id,omitempty"`
 	Description  string   `json:"description,omitempty"`
-	Card         Card     `json:"card"`
+	Card         *Card    `json:"card,omitempty"`
 	Customer     Customer `json:"customer,omitempty"`
 	POSID        string   `json:"pos_id,omitempty"`
+	// ThreeD is "3d", "3d_pay", "3d_host" or "none"; empty uses the POS default.
+	ThreeD    string `json:"three_d,omitempty"`
+	ReturnURL string `json:"return_url,omitempty"`
 }
 
 // Card is the card as entered. Kasa never stores it.
@@ -75,6 +78,15 @@ type Payment struct {
 		HostRef       string `json:"host_ref"`
 		TransID       string `json:"trans_id"`
 	} `json:"bank"`
+	ThreeD *struct {
+		Model    string `json:"model"`
+		MDStatus string `json:"md_status"`
+		Meaning  string `json:"md_status_meaning"`
+	} `json:"three_d"`
+	NextAction *struct {
+		Type        string `json:"type"`
+		RedirectURL string `json:"redirect_url"`
+	} `json:"next_action"`
 	Transactions  []Transaction `json:"transactions"`
 	LastOperation *struct {
 		Requested     string `json:"requested"`
@@ -112,8 +124,10 @@ type POSRequest struct {
 	Currencies  []string          `json:"currencies,omitempty"`
 	BatchCutoff string            `json:"batch_cutoff,omitempty"`
 	ThreeDModel string            `json:"three_d_model,omitempty"`
-	Enabled     *bool             `json:"enabled,omitempty"`
-	Priority    *int              `json:"priority,omitempty"`
+	// AllowAttempted3D accepts half-secure 3D results.
+	AllowAttempted3D *bool `json:"allow_attempted_3d,omitempty"`
+	Enabled          *bool `json:"enabled,omitempty"`
+	Priority         *int  `json:"priority,omitempty"`
 }
 
 // Endpoints are a POS's bank URLs.
@@ -124,17 +138,18 @@ type Endpoints struct {
 
 // POS is a virtual POS; Credentials only says which are "set".
 type POS struct {
-	ID          string            `json:"id"`
-	Mode        string            `json:"mode"`
-	Protocol    string            `json:"protocol"`
-	Bank        string            `json:"bank"`
-	Name        string            `json:"name"`
-	Environment string            `json:"environment"`
-	Endpoints   Endpoints         `json:"endpoints"`
-	Credentials map[string]string `json:"credentials"`
-	Currencies  []string          `json:"currencies"`
-	BatchCutoff string            `json:"batch_cutoff"`
-	ThreeDModel string            `json:"three_d_model"`
-	Enabled     bool              `json:"enabled"`
-	Priority    int               `json:"priority"`
+	ID               string            `json:"id"`
+	Mode             string            `json:"mode"`
+	Protocol         string            `json:"protocol"`
+	Bank             string            `json:"bank"`
+	Name             string            `json:"name"`
+	Environment      string            `json:"environment"`
+	Endpoints        Endpoints         `json:"endpoints"`
+	Credentials      map[string]string `json:"credentials"`
+	Currencies       []string          `json:"currencies"`
+	BatchCutoff      string            `json:"batch_cutoff"`
+	ThreeDModel      string            `json:"three_d_model"`
+	AllowAttempted3D bool              `json:"allow_attempted_3d"`
+	Enabled          bool              `json:"enabled"`
+	Priority         int               `json:"priority"`
 }

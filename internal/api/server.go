@@ -84,6 +84,8 @@ func (s *Server) routes() []route {
 		{"GET /v1/pos", true, idemNone, s.listPOS},
 		{"GET /v1/pos/{id}", true, idemNone, s.getPOS},
 		{"PATCH /v1/pos/{id}", true, idemOptional, s.updatePOS},
+		{"GET /v1/merchant", true, idemNone, s.getMerchant},
+		{"PATCH /v1/merchant", true, idemOptional, s.updateMerchant},
 		{"GET /v1/openapi.yaml", false, idemNone, serveOpenAPI},
 		{"GET /healthz", false, idemNone, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) }},
 	}

@@ -30,28 +30,31 @@ type POSInput struct {
 	Currencies  []string           `json:"currencies"`
 	BatchCutoff *string            `json:"batch_cutoff"`
 	ThreeDModel *string            `json:"three_d_model"`
-	Enabled     *bool              `json:"enabled"`
-	Priority    *int               `json:"priority"`
+	// AllowAttempted3D lets half-secure 3D results be provisioned.
+	AllowAttempted3D *bool `json:"allow_attempted_3d"`
+	Enabled          *bool `json:"enabled"`
+	Priority         *int  `json:"priority"`
 }
 
 // POSView is a POS as the API shows it: credentials only as "set" flags.
 type POSView struct {
-	ID          string            `json:"id"`
-	Object      string            `json:"object"`
-	Mode        store.Mode        `json:"mode"`
-	Protocol    string            `json:"protocol"`
-	Bank        string            `json:"bank"`
-	Name        string            `json:"name"`
-	Environment string            `json:"environment"`
-	Endpoints   gateway.Endpoints `json:"endpoints"`
-	Credentials map[string]string `json:"credentials"` // key → "set"
-	Currencies  []string          `json:"currencies"`
-	BatchCutoff string            `json:"batch_cutoff"`
-	ThreeDModel string            `json:"three_d_model,omitempty"`
-	Enabled     bool              `json:"enabled"`
-	Priority    int               `json:"priority"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
+	ID               string            `json:"id"`
+	Object           string            `json:"object"`
+	Mode             store.Mode        `json:"mode"`
+	Protocol         string            `json:"protocol"`
+	Bank             string            `json:"bank"`
+	Name             string            `json:"name"`
+	Environment      string            `json:"environment"`
+	Endpoints        gateway.Endpoints `json:"endpoints"`
+	Credentials      map[string]string `json:"credentials"` // key → "set"
+	Currencies       []string          `json:"currencies"`
+	BatchCutoff      string            `json:"batch_cutoff"`
+	ThreeDModel      string            `json:"three_d_model,omitempty"`
+	AllowAttempted3D bool              `json:"allow_attempted_3d"`
+	Enabled          bool              `json:"enabled"`
+	Priority         int               `json:"priority"`
+	CreatedAt        time.Time         `json:"created_at"`
+	UpdatedAt        time.Time         `json:"updated_at"`
 }
 
 var cutoffRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
@@ -156,6 +159,9 @@ func (s *Service) applyPOSInput(p *store.POS, creds map[string]string, in *POSIn
 	if in.Enabled != nil {
 		p.Enabled = *in.Enabled
 	}
+	if in.AllowAttempted3D != nil {
+		p.AllowAttempted3D = *in.AllowAttempted3D
+	}
 	if in.Priority != nil {
 		p.Priority = *in.Priority
 	}
@@ -214,7 +220,7 @@ func (s *Service) posView(p *store.POS) *POSView {
 		ID: p.ID, Object: "pos", Mode: p.Mode, Protocol: p.Protocol, Bank: p.Bank, Name: p.Name,
 		Environment: p.Environment, Endpoints: gateway.Endpoints{API: p.APIURL, ThreeDGate: p.ThreeDURL},
 		Credentials: map[string]string{}, Currencies: p.Currencies, BatchCutoff: p.BatchCutoff,
-		ThreeDModel: p.ThreeDModel, Enabled: p.Enabled, Priority: p.Priority,
+		ThreeDModel: p.ThreeDModel, AllowAttempted3D: p.AllowAttempted3D, Enabled: p.Enabled, Priority: p.Priority,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 	if creds, err := s.openCredentials(p); err == nil {

@@ -36,6 +36,9 @@ type Service struct {
 	Now        func() time.Time
 	// BankTimeout bounds one bank call; after it the outcome is unknown.
 	BankTimeout time.Duration
+	// PublicURL is Kasa's base URL as the customer's browser and the banks
+	// reach it (3D redirects and callbacks).
+	PublicURL string
 
 	gws gatewayCache
 }
@@ -84,6 +87,10 @@ type CreateRequest struct {
 	Card         CardInput     `json:"card"`
 	Customer     CustomerInput `json:"customer"`
 	POSID        string        `json:"pos_id"`
+	// ThreeD selects 3D Secure: "3d", "3d_pay", "3d_host", or "none"; empty
+	// means the POS's default model.
+	ThreeD    string `json:"three_d"`
+	ReturnURL string `json:"return_url"`
 }
 
 // Caller identifies who is acting: a merchant in a mode, and the idempotency
@@ -123,6 +130,13 @@ func (s *Service) validate(r *CreateRequest) (*validated, error) {
 		return nil, invalid("parameter_invalid", "description", "description must be at most 255 characters")
 	}
 	v.amount = money.New(r.Amount, cur)
+	if r.ThreeD == gateway.Model3DHost {
+		// The bank's hosted page collects the card: Kasa must not see it.
+		if r.Card != (CardInput{}) {
+			return nil, invalid("parameter_invalid", "card", "send no card with three_d 3d_host: the bank's page collects it")
+		}
+		return v, nil
+	}
 	c := &v.card
 	if c.PAN, err = card.ParsePAN(r.Card.Number); err != nil {
 		code := "card_number_invalid"
@@ -210,18 +224,26 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 	if !capture && !gateway.Supports(gw, gateway.OpCapture) {
 		return nil, notSupported("pre-authorisation with later capture")
 	}
-	now := s.now()
-	p := &store.Payment{
-		ID: id.New("pay"), MerchantID: c.MerchantID, Mode: c.Mode, POSID: pos.ID, OrderID: r.OrderID,
-		BankOrderID: id.BankOrder(orderIDLen(desc)), Status: store.StatusProcessing,
-		Amount: v.amount.Minor, Currency: v.amount.Currency.Code, Installments: max(r.Installments, 1),
-		Capture: capture, CardBIN: v.card.PAN.BIN(), CardLast4: v.card.PAN.Last4(),
-		CardBrand: string(v.card.PAN.Brand()), CardHolder: v.card.Holder, Description: r.Description,
-		CustomerEmail: r.Customer.Email, CustomerIP: r.Customer.IP, RoutingReason: reason,
-		CreatedAt: now, UpdatedAt: now,
+	model := r.ThreeD
+	if model == "" {
+		model = pos.ThreeDModel
 	}
+	switch model {
+	case "none", "":
+	case gateway.Model3D, gateway.Model3DPay, gateway.Model3DHost:
+		if r.ThreeD == "" && model == gateway.Model3DHost && !v.card.PAN.IsZero() {
+			model = gateway.Model3DPay // the card is already here: do not ask for it again
+		}
+		return s.create3D(ctx, c, r, v, pos, reason, model)
+	default:
+		return nil, invalid("parameter_invalid", "three_d", `three_d must be "3d", "3d_pay", "3d_host" or "none"`)
+	}
+	if v.card.PAN.IsZero() {
+		return nil, invalid("parameter_missing", "card.number", "a card is required without 3D Secure hosting")
+	}
+	p := s.newPayment(c, r, v, pos, desc, reason)
 	kind := store.KindSale
-	if !capture {
+	if !p.Capture {
 		kind = store.KindPreAuth
 	}
 	// Name the payment in the idempotency record before it exists, so a retry
@@ -243,7 +265,7 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 
 	req := &gateway.AuthorizeRequest{
 		Order:        gateway.Order{OrderID: p.BankOrderID, Amount: v.amount, ClientIP: r.Customer.IP},
-		Capture:      capture,
+		Capture:      p.Capture,
 		Installments: r.Installments,
 		Card:         v.card,
 		Email:        r.Customer.Email,
@@ -251,6 +273,26 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 	}
 	res := s.call(ctx, func(ctx context.Context) *gateway.Result { return gw.Authorize(ctx, req) }, t)
 	return s.finish(ctx, p, t, res, "sale")
+}
+
+func (s *Service) newPayment(c Caller, r *CreateRequest, v *validated, pos *store.POS, desc *gateway.Descriptor, reason string) *store.Payment {
+	now := s.now()
+	return &store.Payment{
+		ID: id.New("pay"), MerchantID: c.MerchantID, Mode: c.Mode, POSID: pos.ID, OrderID: r.OrderID,
+		BankOrderID: id.BankOrder(orderIDLen(desc)), Status: store.StatusProcessing,
+		Amount: v.amount.Minor, Currency: v.amount.Currency.Code, Installments: max(r.Installments, 1),
+		Capture: r.Capture == nil || *r.Capture, CardBIN: v.card.PAN.BIN(), CardLast4: v.card.PAN.Last4(),
+		CardBrand: cardBrand(v.card.PAN), CardHolder: v.card.Holder, Description: r.Description,
+		CustomerEmail: r.Customer.Email, CustomerIP: r.Customer.IP, RoutingReason: reason,
+		CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+func cardBrand(p card.PAN) string {
+	if p.IsZero() {
+		return ""
+	}
+	return string(p.Brand())
 }
 
 func orderIDLen(d *gateway.Descriptor) int {
@@ -325,6 +367,10 @@ func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transac
 		if err := tx.UpdateTransaction(ctx, t); err != nil {
 			return err
 		}
+		// The card has served its purpose whatever the outcome (PCI-1).
+		if err := tx.DeleteVault(ctx, cur.ID); err != nil {
+			return err
+		}
 		if cur.Status == store.StatusProcessing || cur.Status == store.StatusUnknown {
 			applyAuthorize(cur, t.Kind, res)
 			cur.UpdatedAt = s.now()
@@ -397,6 +443,9 @@ func (s *Service) view(ctx context.Context, p *store.Payment, op *OperationRef) 
 	}
 	v := NewView(p, txs)
 	v.LastOperation = op
+	if p.Status == store.StatusRequiresAction {
+		v.NextAction = &NextAction{Type: "redirect", RedirectURL: s.PublicURL + ThreeDPath(p.ID)}
+	}
 	return v, nil
 }
 

@@ -28,6 +28,8 @@ type View struct {
 	POSID            string        `json:"pos_id"`
 	RoutingReason    string        `json:"routing_reason,omitempty"`
 	Bank             BankView      `json:"bank"`
+	ThreeD           *ThreeDView   `json:"three_d,omitempty"`
+	NextAction       *NextAction   `json:"next_action,omitempty"`
 	Transactions     []TxView      `json:"transactions,omitempty"`
 	LastOperation    *OperationRef `json:"last_operation,omitempty"`
 	CreatedAt        time.Time     `json:"created_at"`
@@ -113,6 +115,9 @@ func NewView(p *store.Payment, txs []*store.Transaction) *View {
 		Bank: BankView{Code: p.BankCode, Message: p.BankMessage, DeclineReason: p.DeclineReason,
 			AuthCode: p.AuthCode, HostRef: p.HostRef, TransID: p.TransID},
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+	}
+	if p.ThreeDModel != "" {
+		v.ThreeD = &ThreeDView{Model: p.ThreeDModel, MDStatus: p.MDStatus, Meaning: mdStatusMeaning[p.MDStatus]}
 	}
 	for _, t := range txs {
 		tv := TxView{ID: t.ID, Kind: t.Kind, Status: t.Status, Amount: t.Amount, Currency: t.Currency,

@@ -23,6 +23,7 @@ import (
 	"github.com/kasapos/kasa/internal/store"
 	"github.com/kasapos/kasa/internal/store/postgres"
 	"github.com/kasapos/kasa/internal/store/sqlite"
+	"github.com/kasapos/kasa/internal/web"
 
 	// Bank protocols register themselves.
 	_ "github.com/kasapos/kasa/internal/gateway/est3"
@@ -36,6 +37,9 @@ type Config struct {
 	MasterKeys  string // keyring spec; empty reads/creates DataDir/master.key (dev only)
 	TLSCert     string
 	TLSKey      string
+	// PublicURL is how browsers and banks reach this node (3D redirects and
+	// callbacks); empty means the listen URL.
+	PublicURL   string
 	BankTimeout time.Duration
 	// ResolveEvery is how often the resolver looks for payments left
 	// processing/unknown; ResolveAfter is how old they must be.
@@ -54,6 +58,7 @@ type Kasa struct {
 	Keys    *secret.Keyring
 	Service *payment.Service
 	API     *api.Server
+	Web     *web.Server
 	URL     string
 
 	ln     net.Listener
@@ -124,8 +129,20 @@ func Open(ctx context.Context, cfg Config) (*Kasa, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	svc := &payment.Service{Store: st, Keys: kr, HTTPClient: gateway.DefaultClient(), Log: cfg.Log, BankTimeout: cfg.BankTimeout}
-	return &Kasa{Config: cfg, Store: st, Keys: kr, Service: svc, API: api.New(svc, cfg.Log)}, nil
+	// Card data left in the 3D vault by a crash is destroyed at start-up
+	// (PCI-1). SQLite means a single node, so every entry is a leftover; on
+	// PostgreSQL other nodes may be mid-flow, so only expired ones go.
+	purgeBefore := time.Now()
+	if cfg.DatabaseURL == "" {
+		purgeBefore = purgeBefore.Add(payment.VaultTTL + time.Hour)
+	}
+	if _, err := st.PurgeVault(ctx, purgeBefore); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("vault purge: %w", err)
+	}
+	svc := &payment.Service{Store: st, Keys: kr, HTTPClient: gateway.DefaultClient(), Log: cfg.Log,
+		BankTimeout: cfg.BankTimeout, PublicURL: cfg.PublicURL}
+	return &Kasa{Config: cfg, Store: st, Keys: kr, Service: svc, API: api.New(svc, cfg.Log), Web: web.New(svc, cfg.Log)}, nil
 }
 
 // Start listens and serves, and starts the resolver.
@@ -140,8 +157,14 @@ func (k *Kasa) Start() error {
 		scheme = "https"
 	}
 	k.URL = scheme + "://" + ln.Addr().String()
+	if k.Service.PublicURL == "" {
+		k.Service.PublicURL = k.URL
+	}
+	root := http.NewServeMux()
+	root.Handle("/3ds/", k.Web)
+	root.Handle("/", k.API)
 	k.http = &http.Server{
-		Handler:           k.API,
+		Handler:           root,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      2 * time.Minute, // longer than a slow bank call
@@ -184,6 +207,9 @@ func (k *Kasa) resolveLoop(ctx context.Context) {
 		}
 		if _, err := k.Store.DeleteIdempotencyBefore(ctx, time.Now().Add(-k.Config.IdempotencyRetention)); err != nil && ctx.Err() == nil {
 			k.Config.Log.Warn("idempotency reaper", "err", err)
+		}
+		if _, err := k.Store.PurgeVault(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			k.Config.Log.Warn("vault purge", "err", err)
 		}
 		select {
 		case <-ctx.Done():

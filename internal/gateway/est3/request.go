@@ -43,9 +43,13 @@ type cc5Request struct {
 	Number  string  `xml:"Number,omitempty"`
 	Expires string  `xml:"Expires,omitempty"`
 	Cvv2Val string  `xml:"Cvv2Val,omitempty"`
-	Mode    string  `xml:"Mode,omitempty"`
-	BillTo  *billTo `xml:"BillTo"`
-	Extra   *extra  `xml:"Extra"`
+	// 3D-model provisioning: Number carries the callback's md instead of a PAN.
+	PayerTxnID              string  `xml:"PayerTxnId,omitempty"`
+	PayerSecurityLevel      string  `xml:"PayerSecurityLevel,omitempty"`
+	PayerAuthenticationCode string  `xml:"PayerAuthenticationCode,omitempty"`
+	Mode                    string  `xml:"Mode,omitempty"`
+	BillTo                  *billTo `xml:"BillTo"`
+	Extra                   *extra  `xml:"Extra"`
 }
 
 type billTo struct {

@@ -1,0 +1,91 @@
+// Package web serves Kasa's browser pages: the 3D Secure hand-off to the
+// bank and the bank's return, and (growing) the hosted checkout, payment
+// links and the merchant dashboard. Pages are server-rendered, use no
+// third-party assets, and carry a strict Content-Security-Policy with a
+// per-response nonce for the little inline script they need.
+package web
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/kasapos/kasa/internal/payment"
+)
+
+// Server serves the browser pages.
+type Server struct {
+	svc *payment.Service
+	log *slog.Logger
+	mux *http.ServeMux
+}
+
+// New builds the page server.
+func New(svc *payment.Service, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{svc: svc, log: log, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /3ds/{id}/start", s.start3D)
+	// Banks post the browser back cross-site: no session, no CSRF token;
+	// the adapter's hash verification is the authentication (API-4).
+	s.mux.HandleFunc("POST /3ds/{id}/callback", s.callback3D)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func nonce() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// secure sets the headers every page gets. formAction limits where the
+// page's forms may post ("'self'" or a bank's origin).
+func secure(w http.ResponseWriter, n, formAction string) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+n+"'; style-src 'nonce-"+n+"'; img-src 'self' data:; "+
+		"connect-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+}
+
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "'none'"
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
+<html lang="tr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title><style nonce="{{.Nonce}}">body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}</style></head>
+<body><h1>{{.Title}}</h1><p>{{.Message}}</p></body></html>`))
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, title, msg := http.StatusInternalServerError, "Bir hata oluştu / Something went wrong", "Please try again later."
+	var pe *payment.Error
+	if errors.As(err, &pe) {
+		status, msg = pe.Status, pe.Message
+		if pe.Status == http.StatusNotFound {
+			title = "Ödeme bulunamadı / Payment not found"
+		} else {
+			title = "Ödeme doğrulanamadı / Payment could not be verified"
+		}
+	} else {
+		s.log.Error("page error", "path", r.URL.Path, "err", err)
+	}
+	n := nonce()
+	secure(w, n, "'none'")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	errorPage.Execute(w, map[string]string{"Title": title, "Message": msg, "Nonce": n})
+}
