@@ -7,7 +7,8 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/kasapos/kasa/internal/banksim/est3"
+	"github.com/kasapos/kasa/internal/banksim"
+	_ "github.com/kasapos/kasa/internal/banksim/all"
 	"github.com/kasapos/kasa/internal/server"
 )
 
@@ -22,13 +23,14 @@ func runDemo(args []string, log *slog.Logger) error {
 	}
 	cfg.Log = log
 	sims, poses, err := startSimulators(log)
-	if err != nil {
-		return err
-	}
 	closeSims := func() {
 		for _, c := range sims {
 			c()
 		}
+	}
+	if err != nil {
+		closeSims()
+		return err
 	}
 	k, err := start(cfg)
 	if err != nil {
@@ -45,20 +47,24 @@ func runDemo(args []string, log *slog.Logger) error {
 	return waitAndClose(k, closeSims)
 }
 
-// startSimulators starts every bank simulator on a free loopback port and
-// returns the demo POS definitions that point at them.
+// startSimulators starts every registered bank simulator on a free loopback
+// port and returns the demo POS definitions that point at them.
 func startSimulators(log *slog.Logger) (closers []func(), poses []server.DemoPOS, err error) {
-	est := est3sim.New(est3sim.Config{Logger: log.With("sim", "est3")})
-	if _, err := est.Start(); err != nil {
-		return nil, nil, err
+	for _, proto := range banksim.Protocols() {
+		sim, err := banksim.New(proto, "")
+		if err != nil {
+			return closers, nil, err
+		}
+		if _, err := sim.Start(); err != nil {
+			return closers, nil, fmt.Errorf("%s simulator: %w", proto, err)
+		}
+		closers = append(closers, func() { sim.Close() })
+		sp := sim.POS()
+		poses = append(poses, server.DemoPOS{
+			Protocol: sp.Protocol, Bank: sp.Bank, Name: proto + " simulator (" + sp.Bank + ")",
+			APIURL: sp.Endpoints.API, ThreeDURL: sp.Endpoints.ThreeDGate, Credentials: sp.Credentials,
+		})
 	}
-	sb := est3sim.PaytenSandbox()
-	closers = append(closers, func() { est.Close() })
-	poses = append(poses, server.DemoPOS{
-		Protocol: "est3", Bank: "payten", Name: "EST v3 simulator (Payten sandbox store)",
-		APIURL: est.APIURL(), ThreeDURL: est.ThreeDGateURL(),
-		Credentials: map[string]string{"client_id": sb.ClientID, "api_user": sb.User, "api_password": sb.Password, "store_key": sb.StoreKey},
-	})
 	return closers, poses, nil
 }
 

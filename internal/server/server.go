@@ -26,7 +26,7 @@ import (
 	"github.com/kasapos/kasa/internal/web"
 
 	// Bank protocols register themselves.
-	_ "github.com/kasapos/kasa/internal/gateway/est3"
+	_ "github.com/kasapos/kasa/internal/gateway/all"
 )
 
 // Config is everything a Kasa node needs.

@@ -1,0 +1,7 @@
+// Package all links every bank simulator: importing it runs each
+// simulator's banksim.Register.
+package all
+
+import (
+	_ "github.com/kasapos/kasa/internal/banksim/est3"
+)

@@ -1,0 +1,7 @@
+// Package all links every bank protocol adapter into the binary: importing it
+// runs each adapter's gateway.Register.
+package all
+
+import (
+	_ "github.com/kasapos/kasa/internal/gateway/est3"
+)
