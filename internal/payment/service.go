@@ -91,6 +91,10 @@ type CreateRequest struct {
 	// means the POS's default model.
 	ThreeD    string `json:"three_d"`
 	ReturnURL string `json:"return_url"`
+	// CheckoutSessionID is set by Kasa's hosted checkout, never from JSON.
+	// Such a payment's 3D Secure returns to the checkout page itself
+	// (ReturnURL is <public url>/checkout/<id>), not to the merchant.
+	CheckoutSessionID string `json:"-"`
 }
 
 // Caller identifies who is acting: a merchant in a mode, and the idempotency
@@ -102,6 +106,9 @@ type Caller struct {
 }
 
 var orderIDRE = regexp.MustCompile(`^[A-Za-z0-9._\-/:]{1,64}$`)
+
+// ValidOrderID reports whether s is an acceptable merchant order id.
+func ValidOrderID(s string) bool { return orderIDRE.MatchString(s) }
 
 type validated struct {
 	amount money.Amount
@@ -284,7 +291,7 @@ func (s *Service) newPayment(c Caller, r *CreateRequest, v *validated, pos *stor
 		Capture: r.Capture == nil || *r.Capture, CardBIN: v.card.PAN.BIN(), CardLast4: v.card.PAN.Last4(),
 		CardBrand: cardBrand(v.card.PAN), CardHolder: v.card.Holder, Description: r.Description,
 		CustomerEmail: r.Customer.Email, CustomerIP: r.Customer.IP, RoutingReason: reason,
-		CreatedAt: now, UpdatedAt: now,
+		CheckoutSessionID: r.CheckoutSessionID, CreatedAt: now, UpdatedAt: now,
 	}
 }
 

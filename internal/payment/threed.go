@@ -112,9 +112,9 @@ func (d *vaultData) card() (card.Card, error) {
 	return c, nil
 }
 
-// checkReturnURL refuses a return_url outside the merchant's registered
+// CheckReturnURL refuses a return_url outside the merchant's registered
 // domains: Kasa must never be an open redirect.
-func (s *Service) checkReturnURL(ctx context.Context, merchantID, raw string) error {
+func (s *Service) CheckReturnURL(ctx context.Context, merchantID, raw string) error {
 	if raw == "" {
 		return invalid("parameter_missing", "return_url", "return_url is required for 3D Secure and hosted payments")
 	}
@@ -160,8 +160,12 @@ func (s *Service) create3D(ctx context.Context, c Caller, r *CreateRequest, v *v
 			return nil, notSupported("3D Secure model 3d")
 		}
 	}
-	if err := s.checkReturnURL(ctx, c.MerchantID, r.ReturnURL); err != nil {
-		return nil, err
+	// A hosted-checkout payment returns to its own checkout page, which then
+	// sends the customer on to the merchant's checked return_url.
+	if r.CheckoutSessionID == "" || r.ReturnURL != s.PublicURL+"/checkout/"+r.CheckoutSessionID {
+		if err := s.CheckReturnURL(ctx, c.MerchantID, r.ReturnURL); err != nil {
+			return nil, err
+		}
 	}
 	p := s.newPayment(c, r, v, pos, desc, reason)
 	p.Status, p.ThreeDModel, p.ReturnURL = store.StatusRequiresAction, model, r.ReturnURL

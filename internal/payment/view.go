@@ -34,6 +34,9 @@ type View struct {
 	LastOperation    *OperationRef `json:"last_operation,omitempty"`
 	CreatedAt        time.Time     `json:"created_at"`
 	UpdatedAt        time.Time     `json:"updated_at"`
+
+	// CheckoutSessionID names the hosted checkout session the payment was made on.
+	CheckoutSessionID string `json:"checkout_session_id,omitempty"`
 }
 
 // CardView is the card as it may be shown: masked.
@@ -111,7 +114,7 @@ func NewView(p *store.Payment, txs []*store.Transaction) *View {
 		BankOrderID: p.BankOrderID, Description: p.Description,
 		Card:     CardView{BIN: p.CardBIN, Last4: p.CardLast4, Masked: maskedFrom(p.CardBIN, p.CardLast4), Brand: p.CardBrand, Holder: p.CardHolder},
 		Customer: CustomerView{Email: p.CustomerEmail, IP: p.CustomerIP},
-		POSID:    p.POSID, RoutingReason: p.RoutingReason,
+		POSID:    p.POSID, RoutingReason: p.RoutingReason, CheckoutSessionID: p.CheckoutSessionID,
 		Bank: BankView{Code: p.BankCode, Message: p.BankMessage, DeclineReason: p.DeclineReason,
 			AuthCode: p.AuthCode, HostRef: p.HostRef, TransID: p.TransID},
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,

@@ -124,8 +124,69 @@ type Payment struct {
 	MDStatus         string
 	ReturnURL        string
 	RoutingReason    string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// CheckoutSessionID names the hosted checkout session the payment was
+	// made on ("" for API payments); it ties a payment link to its payments.
+	CheckoutSessionID string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// Checkout session statuses. "expired" is not stored: an open session is
+// expired once ExpiresAt has passed.
+const (
+	CheckoutOpen     = "open"
+	CheckoutComplete = "complete"
+)
+
+// CheckoutSession is one customer's visit to Kasa's hosted card page: what is
+// being paid for and the latest payment attempt. A session has at most one
+// succeeded payment; a declined attempt may be followed by another.
+type CheckoutSession struct {
+	ID            string
+	MerchantID    string
+	Mode          Mode
+	PaymentLinkID string // the link that opened it, "" for an API session
+	Status        string
+	Amount        int64
+	Currency      string
+	OrderID       string
+	Description   string
+	ReturnURL     string // "" means Kasa's receipt page
+	Capture       bool
+	Installments  []int // allowed counts above 1; a single payment is always offered
+	POSID         string
+	ThreeD        string
+	PaymentID     string // the latest attempt, "" before the first
+	ExpiresAt     time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// PaymentLink is a reusable (or single-use) URL that opens a checkout session.
+type PaymentLink struct {
+	ID           string
+	MerchantID   string
+	Mode         Mode
+	Amount       int64
+	Currency     string
+	Description  string
+	SingleUse    bool
+	Active       bool // false once disabled (or a single-use link was paid)
+	ReturnURL    string
+	Installments []int
+	ExpiresAt    time.Time // zero: never
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// PaymentLinkFilter pages a merchant's links newest first, by the keyset
+// (CreatedAt, ID) like PaymentFilter.
+type PaymentLinkFilter struct {
+	MerchantID string
+	Mode       Mode
+	BeforeTime time.Time
+	BeforeID   string
+	Limit      int
 }
 
 // Transaction kinds.
@@ -218,7 +279,11 @@ type PaymentFilter struct {
 	OrderID    string
 	Last4      string
 	POSID      string
-	From, To   time.Time // CreatedAt in [From, To); zero means open
+	// CheckoutSessionID and PaymentLinkID select the payments made on one
+	// session, or on any session of one link.
+	CheckoutSessionID string
+	PaymentLinkID     string
+	From, To          time.Time // CreatedAt in [From, To); zero means open
 	// Cursor: return rows strictly older than (BeforeTime, BeforeID).
 	BeforeTime time.Time
 	BeforeID   string
@@ -295,6 +360,29 @@ type Store interface {
 
 	// ListEvents lists a payment's outbox events in order (for issue #5's dispatcher and tests).
 	ListEvents(ctx context.Context, paymentID string) ([]*Event, error)
+
+	CreateCheckoutSession(ctx context.Context, s *CheckoutSession) error
+	GetCheckoutSession(ctx context.Context, merchantID, id string) (*CheckoutSession, error)
+	// CheckoutSessionByID finds a session without a merchant: only for the
+	// customer's browser, where the unguessable id is the capability.
+	CheckoutSessionByID(ctx context.Context, id string) (*CheckoutSession, error)
+	// UpdateCheckoutSession writes Status, PaymentID and UpdatedAt, but only
+	// while the stored PaymentID still equals prevPaymentID (compare and swap),
+	// so a slow request cannot roll a session back to an older attempt.
+	// ErrNotFound if the session is missing or has moved on.
+	UpdateCheckoutSession(ctx context.Context, s *CheckoutSession, prevPaymentID string) error
+	// OpenCheckoutSessionOfLink returns the newest open session of a link
+	// that expires after notBefore (ErrNotFound if none).
+	OpenCheckoutSessionOfLink(ctx context.Context, linkID string, notBefore time.Time) (*CheckoutSession, error)
+
+	CreatePaymentLink(ctx context.Context, l *PaymentLink) error
+	GetPaymentLink(ctx context.Context, merchantID, id string) (*PaymentLink, error)
+	// PaymentLinkByID finds a link without a merchant (the customer's browser).
+	PaymentLinkByID(ctx context.Context, id string) (*PaymentLink, error)
+	// UpdatePaymentLink writes Active and UpdatedAt; the rest is fixed.
+	UpdatePaymentLink(ctx context.Context, l *PaymentLink) error
+	// ListPaymentLinks requires f.MerchantID and f.Mode.
+	ListPaymentLinks(ctx context.Context, f PaymentLinkFilter) ([]*PaymentLink, error)
 }
 
 // Tx is the set of writes that must commit together with a state change.

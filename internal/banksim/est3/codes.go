@@ -32,6 +32,9 @@ var (
 	errVoidRefunded  = coreError{"CORE-2018", "İadesi yapılmış sipariş iptal edilemez"}
 	errNotSettled    = coreError{"CORE-2508", "Iade yapilamaz, siparis gunsonuna girmemis."} // captured
 	errInstallments  = coreError{"CORE-2603", "Taksit tablosu icin gecersiz deger"}          // captured
+	errMD            = coreError{"CORE-2019", "3D doğrulaması bulunamadı, kullanılmış veya süresi dolmuş (md)"}
+	err3DData        = coreError{"CORE-2020", "3D doğrulama verileri siparişle uyuşmuyor"}
+	err3DAmount      = coreError{"CORE-2021", "Tutar, para birimi veya taksit 3D doğrulamasıyla uyuşmuyor"}
 )
 
 func (e coreError) numCode() string { return "99" + strings.TrimPrefix(e.Code, "CORE-") }

@@ -37,6 +37,9 @@ func (s *Server) process(op string, req *cc5Request, parseErr error) reply {
 	}
 	switch op {
 	case OpAuth, OpPreAuth:
+		if req.is3D() {
+			return s.authorize3D(m, req, banksim.TxnType(op), now)
+		}
 		return s.authorize(m, req, banksim.TxnType(op), now)
 	case OpPostAuth:
 		return s.postAuth(m, req, now)

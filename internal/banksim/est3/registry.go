@@ -26,7 +26,8 @@ func (s *Server) POS() banksim.SimPOS {
 // FaultOp maps Kasa operations to EST request types.
 func (s *Server) FaultOp(op gateway.Operation, capture bool) string {
 	switch op {
-	case gateway.OpAuthorize:
+	case gateway.OpAuthorize, gateway.Op3D:
+		// 3D's only server-to-server call is the 3D model's provisioning.
 		if capture {
 			return OpAuth
 		}

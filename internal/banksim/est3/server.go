@@ -7,8 +7,9 @@
 // what was captured), and the ORDERSTATUS and ORDERHISTORY queries. Decline
 // triggers and faults are documented in internal/banksim.
 //
-// The 3D gate route (/fim/est3Dgate) exists but answers 501 until a handler
-// is installed with SetThreeDGate.
+// The 3D gate (/fim/est3Dgate, see threed.go) serves the 3d, 3d_pay,
+// 3d_pay_hosting and 3d_host store types with the ver3 hash and the shared
+// ACS page of internal/banksim.
 package est3sim
 
 import (
@@ -132,6 +133,7 @@ type Server struct {
 	mu        sync.RWMutex
 	merchants map[string]Merchant
 	gate      http.Handler
+	threeD    pending3D
 }
 
 // New builds a simulator; call Start to listen or mount Handler yourself.
@@ -143,8 +145,8 @@ func New(cfg Config) *Server {
 		Core:      banksim.NewCore(cfg.Logger),
 		cfg:       cfg,
 		merchants: map[string]Merchant{},
-		gate:      http.HandlerFunc(gateNotEnabled),
 	}
+	s.gate = http.HandlerFunc(s.handleGate)
 	if !cfg.NoPaytenSandbox {
 		s.AddMerchant(PaytenSandbox())
 	}
@@ -161,6 +163,7 @@ func New(cfg Config) *Server {
 		s.mu.RUnlock()
 		h.ServeHTTP(w, r)
 	})
+	s.Mux().HandleFunc("POST "+PathHostedCard+"{id}", s.handleHostedCard)
 	return s
 }
 
@@ -188,16 +191,12 @@ func (s *Server) Merchant(clientID string) (Merchant, bool) {
 	return m, ok
 }
 
-// SetThreeDGate installs the handler for /fim/est3Dgate (the 3D Secure
-// browser flow lives outside this package's API handling).
+// SetThreeDGate replaces the handler of /fim/est3Dgate, e.g. to make a test
+// gate misbehave in ways the real one does not.
 func (s *Server) SetThreeDGate(h http.Handler) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.gate = h
-}
-
-func gateNotEnabled(w http.ResponseWriter, _ *http.Request) {
-	http.Error(w, "3D gate is not enabled on this simulator", http.StatusNotImplemented)
 }
 
 // authenticate checks Name/Password/ClientId like the host does.

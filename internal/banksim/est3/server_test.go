@@ -315,15 +315,15 @@ func TestSettlementRule(t *testing.T) {
 	wantCode(t, send(t, s, op("Credit", "S1")...), "00", "")
 }
 
-func TestThreeDGateReserved(t *testing.T) {
+func TestThreeDGateOverride(t *testing.T) {
 	s := start(t, Config{})
 	resp, err := http.Post(s.ThreeDGateURL(), "application/x-www-form-urlencoded", strings.NewReader("clientid=1"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotImplemented {
-		t.Errorf("3D gate: %d", resp.StatusCode)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("3D gate, unknown store: %d", resp.StatusCode)
 	}
 	s.SetThreeDGate(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }))
 	resp, err = http.Post(s.ThreeDGateURL(), "application/x-www-form-urlencoded", nil)

@@ -86,8 +86,12 @@ type cc5Request struct {
 	Number    string   `xml:"Number"`
 	Expires   string   `xml:"Expires"`
 	Cvv2Val   string   `xml:"Cvv2Val"`
-	Mode      string   `xml:"Mode"`
-	BillTo    struct {
+	// 3D-model provisioning: Number is the gate's md, these its evidence.
+	PayerTxnID              string `xml:"PayerTxnId"`
+	PayerSecurityLevel      string `xml:"PayerSecurityLevel"`
+	PayerAuthenticationCode string `xml:"PayerAuthenticationCode"`
+	Mode                    string `xml:"Mode"`
+	BillTo                  struct {
 		Name string `xml:"Name"`
 	} `xml:"BillTo"`
 	Extra struct {
@@ -164,7 +168,8 @@ func parseRequest(body []byte) (*cc5Request, error) {
 	}
 	trim := func(p *string) { *p = strings.TrimSpace(*p) }
 	for _, p := range []*string{&req.Name, &req.Password, &req.ClientID, &req.Type, &req.IPAddress, &req.Email,
-		&req.OrderID, &req.GroupID, &req.Currency, &req.Taksit, &req.Number, &req.Expires, &req.Cvv2Val, &req.Mode, &req.BillTo.Name} {
+		&req.OrderID, &req.GroupID, &req.Currency, &req.Taksit, &req.Number, &req.Expires, &req.Cvv2Val, &req.Mode, &req.BillTo.Name,
+		&req.PayerTxnID, &req.PayerSecurityLevel, &req.PayerAuthenticationCode} {
 		trim(p)
 	}
 	return &req, nil

@@ -200,7 +200,9 @@ func (g *Gateway) Verify3D(_ context.Context, cb *gateway.ThreeDCallback) (*gate
 	}
 	wantTaksit, ok := cb.Session[sessionTaksit]
 	if !ok {
-		return nil, errors.New("est3: attempt session lacks the installment field Start3D stored")
+		// No attempt was started (or its session expired): whatever was
+		// posted cannot be the bank's answer to it.
+		return nil, &gateway.CallbackError{Reason: "no 3D attempt was started for this payment"}
 	}
 	fields, hash, err := callbackFields(cb.Form)
 	if err != nil {

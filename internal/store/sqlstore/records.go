@@ -82,6 +82,7 @@ var payments = newTable("payments", func(p *store.Payment) []field {
 		{"md_status", &p.MDStatus, false},
 		{"return_url", &p.ReturnURL, false},
 		{"routing_reason", &p.RoutingReason, false},
+		{"checkout_session_id", &p.CheckoutSessionID, true},
 		{"created_at", micros{&p.CreatedAt}, true},
 		{"updated_at", micros{&p.UpdatedAt}, false},
 	}
@@ -143,5 +144,49 @@ var vault = newTable("card_vault", func(e *store.VaultEntry) []field {
 		{"payment_id", &e.PaymentID, true},
 		{"sealed", blob{&e.Sealed}, false},
 		{"expires_at", micros{&e.ExpiresAt}, false},
+	}
+})
+
+// Only status, payment_id and updated_at of a session change: what is being
+// paid for is fixed when the session is created.
+var checkoutSessions = newTable("checkout_sessions", func(c *store.CheckoutSession) []field {
+	return []field{
+		{"id", &c.ID, true},
+		{"merchant_id", &c.MerchantID, true},
+		{"mode", &c.Mode, true},
+		{"payment_link_id", &c.PaymentLinkID, true},
+		{"status", &c.Status, false},
+		{"amount", &c.Amount, true},
+		{"currency", &c.Currency, true},
+		{"order_id", &c.OrderID, true},
+		{"description", &c.Description, true},
+		{"return_url", &c.ReturnURL, true},
+		{"capture", &c.Capture, true},
+		{"installments", intList{&c.Installments}, true},
+		{"pos_id", &c.POSID, true},
+		{"three_d", &c.ThreeD, true},
+		{"payment_id", &c.PaymentID, false},
+		{"expires_at", micros{&c.ExpiresAt}, true},
+		{"created_at", micros{&c.CreatedAt}, true},
+		{"updated_at", micros{&c.UpdatedAt}, false},
+	}
+})
+
+// A link's terms are fixed; only whether it is active changes.
+var paymentLinks = newTable("payment_links", func(l *store.PaymentLink) []field {
+	return []field{
+		{"id", &l.ID, true},
+		{"merchant_id", &l.MerchantID, true},
+		{"mode", &l.Mode, true},
+		{"amount", &l.Amount, true},
+		{"currency", &l.Currency, true},
+		{"description", &l.Description, true},
+		{"single_use", &l.SingleUse, true},
+		{"active", &l.Active, false},
+		{"return_url", &l.ReturnURL, true},
+		{"installments", intList{&l.Installments}, true},
+		{"expires_at", micros{&l.ExpiresAt}, true},
+		{"created_at", micros{&l.CreatedAt}, true},
+		{"updated_at", micros{&l.UpdatedAt}, false},
 	}
 })

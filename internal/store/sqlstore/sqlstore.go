@@ -224,10 +224,14 @@ func (s *Store) ListPayments(ctx context.Context, f store.PaymentFilter) ([]*sto
 	}
 	for _, eq := range []struct{ col, val string }{
 		{"status", f.Status}, {"order_id", f.OrderID}, {"card_last4", f.Last4}, {"pos_id", f.POSID},
+		{"checkout_session_id", f.CheckoutSessionID},
 	} {
 		if eq.val != "" {
 			add(eq.col+" = ?", eq.val)
 		}
+	}
+	if f.PaymentLinkID != "" {
+		add("checkout_session_id IN (SELECT id FROM checkout_sessions WHERE payment_link_id = ?)", f.PaymentLinkID)
 	}
 	if !f.From.IsZero() {
 		add("created_at >= ?", f.From.UnixMicro())

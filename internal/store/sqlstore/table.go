@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -143,6 +144,33 @@ func (l list) Scan(src any) error {
 	*l.s = nil
 	if s != "" {
 		*l.s = strings.Split(s, ",")
+	}
+	return nil
+}
+
+// intList stores a []int as comma-joined TEXT ("2,3,6").
+type intList struct{ s *[]int }
+
+func (l intList) Value() (driver.Value, error) {
+	parts := make([]string, len(*l.s))
+	for i, n := range *l.s {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ","), nil
+}
+
+func (l intList) Scan(src any) error {
+	var ss []string
+	if err := (list{&ss}).Scan(src); err != nil {
+		return err
+	}
+	*l.s = nil
+	for _, e := range ss {
+		n, err := strconv.Atoi(e)
+		if err != nil {
+			return fmt.Errorf("sqlstore: int list element %q: %w", e, err)
+		}
+		*l.s = append(*l.s, n)
 	}
 	return nil
 }

@@ -43,6 +43,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IDEM6_ConcurrentRefunds", testConcurrentRefunds},
 		{"PCI1_Vault", testVault},
 		{"MerchantUpdateAndPaymentByID", testMerchantUpdateAndPaymentByID},
+		{"CheckoutSessions", testCheckoutSessions},
+		{"PaymentLinks", testPaymentLinks},
+		{"LinkSessionsAndPayments", testLinkSessionsAndPayments},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -76,6 +76,7 @@ CREATE TABLE payments (
     md_status         TEXT NOT NULL,
     return_url        TEXT NOT NULL,
     routing_reason    TEXT NOT NULL,
+    checkout_session_id TEXT NOT NULL DEFAULT '',
     created_at        BIGINT NOT NULL,
     updated_at        BIGINT NOT NULL,
     -- The money ledger's invariants, enforced even if the code is wrong.
@@ -91,6 +92,9 @@ CREATE INDEX payments_list ON payments (merchant_id, mode, created_at DESC, id D
 CREATE INDEX payments_list_order ON payments (merchant_id, mode, order_id, created_at DESC, id DESC);
 CREATE INDEX payments_list_last4 ON payments (merchant_id, mode, card_last4, created_at DESC, id DESC);
 CREATE INDEX payments_list_status ON payments (merchant_id, mode, status, created_at DESC, id DESC);
+-- A checkout session's attempts, and through it a payment link's payments.
+CREATE INDEX payments_checkout_session ON payments (checkout_session_id, created_at DESC, id DESC)
+    WHERE checkout_session_id <> '';
 -- The resolver's work list; the statuses match PaymentsToResolve's literal.
 CREATE INDEX payments_to_resolve ON payments (updated_at, id) WHERE status IN ('processing', 'unknown');
 
@@ -156,3 +160,47 @@ CREATE TABLE card_vault (
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX card_vault_expires ON card_vault (expires_at);
+
+-- Hosted checkout. A session's terms are fixed at creation; payment_id is its
+-- latest attempt (payments.checkout_session_id lists them all). "expired" is
+-- not a stored status: an open session past expires_at is expired.
+CREATE TABLE payment_links (
+    id           TEXT PRIMARY KEY CHECK (id <> ''),
+    merchant_id  TEXT NOT NULL REFERENCES merchants (id),
+    mode         TEXT NOT NULL CHECK (mode IN ('test', 'live')),
+    amount       BIGINT NOT NULL CHECK (amount > 0),
+    currency     TEXT NOT NULL,
+    description  TEXT NOT NULL,
+    single_use   BOOLEAN NOT NULL,
+    active       BOOLEAN NOT NULL,
+    return_url   TEXT NOT NULL,
+    installments TEXT NOT NULL,
+    expires_at   BIGINT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL
+);
+CREATE INDEX payment_links_list ON payment_links (merchant_id, mode, created_at DESC, id DESC);
+
+CREATE TABLE checkout_sessions (
+    id              TEXT PRIMARY KEY CHECK (id <> ''),
+    merchant_id     TEXT NOT NULL REFERENCES merchants (id),
+    mode            TEXT NOT NULL CHECK (mode IN ('test', 'live')),
+    payment_link_id TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('open', 'complete')),
+    amount          BIGINT NOT NULL CHECK (amount > 0),
+    currency        TEXT NOT NULL,
+    order_id        TEXT NOT NULL,
+    description     TEXT NOT NULL,
+    return_url      TEXT NOT NULL,
+    capture         BOOLEAN NOT NULL,
+    installments    TEXT NOT NULL,
+    pos_id          TEXT NOT NULL,
+    three_d         TEXT NOT NULL,
+    payment_id      TEXT NOT NULL,
+    expires_at      BIGINT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL
+);
+-- A link's newest open session (OpenCheckoutSessionOfLink) and its payments.
+CREATE INDEX checkout_sessions_link ON checkout_sessions (payment_link_id, created_at DESC, id DESC)
+    WHERE payment_link_id <> '';

@@ -1,0 +1,274 @@
+package conformance
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kasapos/kasa/client"
+	"github.com/kasapos/kasa/internal/banksim"
+	"github.com/kasapos/kasa/internal/gateway"
+	_ "github.com/kasapos/kasa/internal/gateway/all"
+	"github.com/kasapos/kasa/internal/kasatest"
+)
+
+var ctx = context.Background()
+
+func ptr[T any](v T) *T { return &v }
+
+// protocols are those with both an adapter and a simulator.
+func protocols(t *testing.T) []*gateway.Descriptor {
+	var out []*gateway.Descriptor
+	for _, name := range banksim.Protocols() {
+		d, err := gateway.Lookup(name)
+		if err != nil {
+			t.Errorf("simulator %s has no adapter", name)
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func TestConformance(t *testing.T) {
+	for _, d := range protocols(t) {
+		t.Run(d.Name, func(t *testing.T) {
+			kasatest.Backends(t, func(t *testing.T, backend string) { suite(t, backend, d) })
+		})
+	}
+}
+
+// skipUnsupported turns the API's operation_not_supported_by_pos into a skip.
+func skipUnsupported(t *testing.T, err error) {
+	t.Helper()
+	if ce, ok := err.(*client.Error); ok && ce.Code == "operation_not_supported_by_pos" {
+		t.Skip(ce.Message)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	skipUnsupported(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantStatus(t *testing.T, p *client.Payment, status string) {
+	t.Helper()
+	if p.Status != status {
+		t.Fatalf("payment %s is %s (bank %s %q), want %s", p.ID, p.Status, p.Bank.Code, p.Bank.Message, status)
+	}
+}
+
+func suite(t *testing.T, backend string, d *gateway.Descriptor) {
+	e := kasatest.New(t, backend, d.Name, nil)
+	// Keep same-day voids away from the batch cut-off whatever the time.
+	cut := time.Now().In(time.FixedZone("TRT", 3*3600)).Add(2 * time.Hour).Format("15:04")
+	if _, err := e.C.UpdatePOS(ctx, e.POS.ID, &client.POSRequest{BatchCutoff: cut}); err != nil {
+		t.Fatal(err)
+	}
+	key := client.NewIdempotencyKey
+
+	t.Run("SaleApproved", func(t *testing.T) {
+		p := e.Pay(e.Sale(12550))
+		wantStatus(t, p, client.StatusSucceeded)
+		if o := e.Order(p.BankOrderID); o.Captured != 12550 || o.AuthAttempts != 1 {
+			t.Fatalf("bank book: %+v", o)
+		}
+	})
+	t.Run("SaleDeclined", func(t *testing.T) {
+		r := e.Sale(1000)
+		d, _ := banksim.DeclineByCode("51")
+		r.Card.Number = d.ExamplePAN
+		p := e.Pay(r)
+		wantStatus(t, p, client.StatusDeclined)
+		if p.Bank.DeclineReason != string(gateway.ReasonInsufficientFunds) || p.Bank.Code == "" {
+			t.Fatalf("decline: %+v", p.Bank)
+		}
+	})
+	t.Run("PreAuthPartialCapture", func(t *testing.T) {
+		r := e.Sale(10000)
+		r.Capture = ptr(false)
+		p, _, err := e.C.CreatePayment(ctx, r, key())
+		must(t, err)
+		wantStatus(t, p, client.StatusAuthorized)
+		p, _, err = e.C.Capture(ctx, p.ID, ptr(int64(7000)), key())
+		must(t, err)
+		wantStatus(t, p, client.StatusSucceeded)
+		if o := e.Order(p.BankOrderID); o.Captured != 7000 {
+			t.Fatalf("bank captured %d, want 7000", o.Captured)
+		}
+	})
+	t.Run("Void", func(t *testing.T) {
+		p := e.Pay(e.Sale(3000))
+		p, _, err := e.C.Cancel(ctx, p.ID, key())
+		must(t, err)
+		wantStatus(t, p, client.StatusCanceled)
+		if o := e.Order(p.BankOrderID); o.State != banksim.OrderVoided {
+			t.Fatalf("bank order is %s, want voided", o.State)
+		}
+	})
+	t.Run("PartialThenFullRefund", func(t *testing.T) {
+		p := e.Pay(e.Sale(9000))
+		p, _, err := e.C.Refund(ctx, p.ID, ptr(int64(4000)), key())
+		must(t, err)
+		wantStatus(t, p, client.StatusPartiallyRefunded)
+		_, _, err = e.C.Refund(ctx, p.ID, ptr(int64(5001)), key())
+		if ce, ok := err.(*client.Error); !ok || ce.Code != "refund_exceeds_captured" {
+			t.Fatalf("refund above captured: %v", err)
+		}
+		p, _, err = e.C.Refund(ctx, p.ID, nil, key())
+		must(t, err)
+		wantStatus(t, p, client.StatusRefunded)
+		if o := e.Order(p.BankOrderID); o.Refunded != 9000 || o.Captured != 9000 {
+			t.Fatalf("bank book after refunds: %+v", o)
+		}
+	})
+	t.Run("StatusAfterLostResponse", func(t *testing.T) {
+		e.Fault(e.Sim.FaultOp(gateway.OpAuthorize, true), banksim.TimeoutAfter, 1)
+		p := e.Pay(e.Sale(4400))
+		wantStatus(t, p, client.StatusUnknown)
+		p, _, err := e.C.Sync(ctx, p.ID)
+		must(t, err)
+		wantStatus(t, p, client.StatusSucceeded)
+		if n := e.Sim.Book().ApprovedAuths(p.BankOrderID); n != 1 {
+			t.Fatalf("bank approved %d times", n)
+		}
+	})
+	t.Run("Currencies", func(t *testing.T) {
+		for _, c := range d.Currencies {
+			r := e.Sale(2500)
+			r.Currency = c.Code
+			if p := e.Pay(r); p.Status != client.StatusSucceeded || e.Order(p.BankOrderID).Currency != c.Code {
+				t.Errorf("%s: %s (bank %s %s)", c.Code, p.Status, p.Bank.Code, p.Bank.Message)
+			}
+		}
+	})
+	t.Run("Installments", func(t *testing.T) {
+		for n := 1; n <= 12; n++ {
+			r := e.Sale(120000)
+			r.Installments = n
+			p := e.Pay(r)
+			if p.Status != client.StatusSucceeded {
+				t.Errorf("%d installments: %s (bank %s %s)", n, p.Status, p.Bank.Code, p.Bank.Message)
+				continue
+			}
+			if got := e.Order(p.BankOrderID).Installments; max(got, 1) != n {
+				t.Errorf("%d installments: the bank recorded %d", n, got)
+			}
+		}
+	})
+	for _, model := range []string{gateway.Model3D, gateway.Model3DPay} {
+		if !slices.Contains(d.ThreeDModels, model) {
+			continue
+		}
+		t.Run("ThreeD_"+model, func(t *testing.T) { threeD(t, e, model) })
+	}
+}
+
+func create3D(t *testing.T, e *kasatest.Env, model string) *client.Payment {
+	t.Helper()
+	r := e.Sale(15075)
+	r.ThreeD, r.ReturnURL = model, kasatest.ReturnURL
+	p, _, err := e.C.CreatePayment(ctx, r, client.NewIdempotencyKey())
+	must(t, err)
+	wantStatus(t, p, "requires_action")
+	if p.NextAction == nil || p.NextAction.RedirectURL == "" {
+		t.Fatal("no next_action")
+	}
+	return p
+}
+
+func get(t *testing.T, e *kasatest.Env, id string) *client.Payment {
+	t.Helper()
+	p, err := e.C.GetPayment(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// threeD drives the browser flow: success, wrong code, cancel, a forged
+// hash, a callback replayed onto another payment, and a replay after success.
+func threeD(t *testing.T, e *kasatest.Env, model string) {
+	t.Run("Success", func(t *testing.T) {
+		p := create3D(t, e, model)
+		final, cb, cbURL, err := kasatest.Drive3D(p.NextAction.RedirectURL, kasatest.ACS{Code: kasatest.ACSCode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(final, "payment_id="+p.ID) || !strings.Contains(final, "status=succeeded") {
+			t.Fatalf("returned to %s", final)
+		}
+		got := get(t, e, p.ID)
+		wantStatus(t, got, client.StatusSucceeded)
+		if got.ThreeD == nil || got.ThreeD.MDStatus == "" {
+			t.Fatalf("3D status missing: %+v", got.ThreeD)
+		}
+		if n := e.Sim.Book().ApprovedAuths(p.BankOrderID); n != 1 {
+			t.Fatalf("bank approved %d times", n)
+		}
+		// 3DS-3: a replayed callback for a settled payment changes nothing.
+		if st, err := kasatest.Post(cbURL, cb); err != nil || st != http.StatusSeeOther {
+			t.Fatalf("replay: %d %v", st, err)
+		}
+		again := get(t, e, p.ID)
+		if !again.UpdatedAt.Equal(got.UpdatedAt) || e.Sim.Book().ApprovedAuths(p.BankOrderID) != 1 {
+			t.Fatal("a replayed callback changed the payment")
+		}
+		// 3DS-2: a genuine callback moved onto another payment is refused.
+		other := create3D(t, e, model)
+		moved := strings.Replace(cbURL, p.ID, other.ID, 1)
+		if st, _ := kasatest.Post(moved, cb); st != http.StatusBadRequest {
+			t.Fatalf("callback replayed onto another payment: HTTP %d", st)
+		}
+		wantStatus(t, get(t, e, other.ID), "requires_action")
+	})
+	t.Run("WrongCode", func(t *testing.T) {
+		p := create3D(t, e, model)
+		final, _, _, err := kasatest.Drive3D(p.NextAction.RedirectURL, kasatest.ACS{Code: "000000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, get(t, e, p.ID), client.StatusDeclined)
+		if !strings.Contains(final, "status=declined") {
+			t.Fatalf("returned to %s", final)
+		}
+	})
+	t.Run("Cancel", func(t *testing.T) {
+		p := create3D(t, e, model)
+		if _, _, _, err := kasatest.Drive3D(p.NextAction.RedirectURL, kasatest.ACS{Cancel: true}); err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, get(t, e, p.ID), client.StatusDeclined)
+		if n := e.Sim.Book().ApprovedAuths(p.BankOrderID); n != 0 {
+			t.Fatal("a cancelled 3D payment was charged")
+		}
+	})
+	t.Run("ForgedHash", func(t *testing.T) {
+		p := create3D(t, e, model)
+		forge := func(v url.Values) {
+			for k := range v {
+				if strings.Contains(strings.ToLower(k), "hash") || strings.EqualFold(k, "sign") || strings.EqualFold(k, "mac") {
+					v.Set(k, "AAAA"+v.Get(k))
+				}
+			}
+		}
+		_, cb, cbURL, err := kasatest.Drive3D(p.NextAction.RedirectURL, kasatest.ACS{Code: kasatest.ACSCode, Tamper: forge})
+		if err == nil || cb == nil {
+			t.Fatalf("a forged callback was accepted (%v)", err)
+		}
+		// 3DS-1: nothing in the forged callback was trusted…
+		wantStatus(t, get(t, e, p.ID), "requires_action")
+		// …and the genuine one still completes the payment.
+		if st, err := kasatest.Post(cbURL, cb); err != nil || st != http.StatusSeeOther {
+			t.Fatalf("genuine callback after a forged one: %d %v", st, err)
+		}
+		wantStatus(t, get(t, e, p.ID), client.StatusSucceeded)
+	})
+}
