@@ -108,6 +108,7 @@ type Transaction struct {
 	BankCode      string    `json:"bank_code"`
 	BankMessage   string    `json:"bank_message"`
 	DeclineReason string    `json:"decline_reason"`
+	Error         string    `json:"error"`
 	LatencyMS     int64     `json:"latency_ms"`
 	CreatedAt     time.Time `json:"created_at"`
 }

@@ -44,7 +44,8 @@ type Field struct{ Name, Value string }
 
 // ThreeDStarter starts 3D Secure. Protocols that need a server-to-server
 // enrollment call first (PosNet, PayFlex) make it here; its failures are
-// classified like any bank call.
+// classified like any bank call. On success it returns the form and an
+// Approved (or nil) Result.
 type ThreeDStarter interface {
 	Start3D(ctx context.Context, req *ThreeDRequest) (*ThreeDForm, *Result)
 }

@@ -286,11 +286,13 @@ func refundStatus(p *store.Payment) string {
 	return store.StatusSucceeded
 }
 
-func encodeCursor(t time.Time, id string) string {
+// EncodeCursor makes a keyset cursor from a list's last row (created_at, id).
+func EncodeCursor(t time.Time, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMicro(), 10) + ":" + id))
 }
 
-func decodeCursor(c string) (time.Time, string, error) {
+// DecodeCursor reads a cursor EncodeCursor made.
+func DecodeCursor(c string) (time.Time, string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return time.Time{}, "", err

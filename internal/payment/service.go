@@ -481,6 +481,8 @@ type ListRequest struct {
 	From, To time.Time
 	Cursor   string
 	Limit    int
+	// PaymentLinkID selects the payments made through one payment link.
+	PaymentLinkID string
 }
 
 // ListResult is one page.
@@ -500,9 +502,9 @@ func (s *Service) List(ctx context.Context, c Caller, r ListRequest) (*ListResul
 		return nil, invalid("parameter_invalid", "limit", "limit must be between 1 and 100")
 	}
 	f := store.PaymentFilter{MerchantID: c.MerchantID, Mode: c.Mode, Status: r.Status, OrderID: r.OrderID,
-		Last4: r.Last4, From: r.From, To: r.To, Limit: r.Limit + 1}
+		Last4: r.Last4, From: r.From, To: r.To, PaymentLinkID: r.PaymentLinkID, Limit: r.Limit + 1}
 	if r.Cursor != "" {
-		t, pid, err := decodeCursor(r.Cursor)
+		t, pid, err := DecodeCursor(r.Cursor)
 		if err != nil {
 			return nil, invalid("parameter_invalid", "cursor", "cursor is not one this API returned")
 		}
@@ -522,7 +524,7 @@ func (s *Service) List(ctx context.Context, c Caller, r ListRequest) (*ListResul
 	}
 	if out.HasMore {
 		last := ps[len(ps)-1]
-		out.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+		out.NextCursor = EncodeCursor(last.CreatedAt, last.ID)
 	}
 	return out, nil
 }

@@ -4,4 +4,5 @@ package all
 
 import (
 	_ "github.com/kasapos/kasa/internal/banksim/est3"
+	_ "github.com/kasapos/kasa/internal/banksim/payfor"
 )

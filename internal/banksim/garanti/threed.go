@@ -122,8 +122,14 @@ func (s *Server) handleGate(w http.ResponseWriter, r *http.Request) {
 	gf.amount, gf.inst = money.New(minor, cur), inst
 	if gf.level == "OOS_PAY" {
 		id := randID()
+		now := time.Now()
 		s.mu.Lock()
-		s.oos[id] = oosSession{m: m, form: gf, expires: time.Now().Add(sessionTTL)}
+		for k, o := range s.oos {
+			if now.After(o.expires) {
+				delete(s.oos, k)
+			}
+		}
+		s.oos[id] = oosSession{m: m, form: gf, expires: now.Add(sessionTTL)}
 		s.mu.Unlock()
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

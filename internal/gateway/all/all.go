@@ -4,4 +4,5 @@ package all
 
 import (
 	_ "github.com/kasapos/kasa/internal/gateway/est3"
+	_ "github.com/kasapos/kasa/internal/gateway/payfor"
 )

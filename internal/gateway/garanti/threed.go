@@ -19,7 +19,8 @@ var securityLevel = map[string]string{
 }
 
 // Start3D builds the auto-submitting form for the 3D gate (gt3dengine),
-// signed with secure3dhash. No server-to-server call is needed first.
+// signed with secure3dhash. No server-to-server call is needed first; a
+// form comes with an Approved result, a refusal with a Rejected one.
 func (g *Gateway) Start3D(_ context.Context, req *gateway.ThreeDRequest) (*gateway.ThreeDForm, *gateway.Result) {
 	level, ok := securityLevel[req.Model]
 	switch {
@@ -83,7 +84,8 @@ func (g *Gateway) Start3D(_ context.Context, req *gateway.ThreeDRequest) (*gatew
 	}
 	hash := Hash3DForm(g.terminalID, req.OrderID, amount, currency, req.OkURL, req.FailURL, typ, inst, g.storeKey, SecurityData(pass, g.terminalID))
 	fields = append(fields, gateway.Field{Name: "secure3dhash", Value: hash})
-	return &gateway.ThreeDForm{URL: g.gate, Fields: fields}, nil
+	// Building the form is the whole step: no bank call, so always Approved.
+	return &gateway.ThreeDForm{URL: g.gate, Fields: fields}, &gateway.Result{Outcome: gateway.Approved}
 }
 
 // authLevel maps mdstatus: 1 full authentication; 2 (not enrolled), 3

@@ -124,7 +124,7 @@ func (x *tds) start(g *garanti.Gateway, model string, o gateway.Order, c card.Ca
 		req.Card = card.Card{}
 	}
 	form, res := g.Start3D(x.t.Context(), req)
-	if res != nil {
+	if !res.OK() || form == nil {
 		x.t.Fatalf("Start3D: %+v", res)
 	}
 	return form
