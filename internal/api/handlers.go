@@ -32,25 +32,43 @@ func (s *Server) getPayment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
+	lr, err := listRequest(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.svc.List(r.Context(), caller(r), lr)
+	s.respond(w, r, res, err)
+}
+
+// listRequest reads GET /v1/payments's filters from the query.
+func listRequest(r *http.Request) (payment.ListRequest, error) {
 	q := r.URL.Query()
 	lr := payment.ListRequest{Status: q.Get("status"), OrderID: q.Get("order_id"), Last4: q.Get("card_last4"), Cursor: q.Get("cursor")}
 	var err error
 	if lr.From, err = queryTime(q.Get("created_from"), "created_from"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return lr, err
 	}
 	if lr.To, err = queryTime(q.Get("created_to"), "created_to"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return lr, err
 	}
-	if l := q.Get("limit"); l != "" {
-		if lr.Limit, err = atoiPositive(l); err != nil {
-			s.writeError(w, r, apiError(http.StatusBadRequest, "parameter_invalid", "limit", "limit must be between 1 and 100"))
-			return
-		}
+	if lr.Limit, err = queryLimit(r); err != nil {
+		return lr, err
 	}
-	res, err := s.svc.List(r.Context(), caller(r), lr)
-	s.respond(w, r, res, err)
+	return lr, nil
+}
+
+// queryLimit reads ?limit (1-100); 0 means the default.
+func queryLimit(r *http.Request) (int, error) {
+	l := r.URL.Query().Get("limit")
+	if l == "" {
+		return 0, nil
+	}
+	n, err := atoiPositive(l)
+	if err != nil {
+		return 0, apiError(http.StatusBadRequest, "parameter_invalid", "limit", "limit must be between 1 and 100")
+	}
+	return n, nil
 }
 
 func queryTime(v, field string) (time.Time, error) {

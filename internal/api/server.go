@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kasapos/kasa/internal/checkout"
 	"github.com/kasapos/kasa/internal/id"
 	"github.com/kasapos/kasa/internal/payment"
 	"github.com/kasapos/kasa/internal/secret"
@@ -26,6 +27,7 @@ const maxBody = 64 << 10
 // Server serves the merchant API.
 type Server struct {
 	svc  *payment.Service
+	co   *checkout.Service
 	st   store.Store
 	keys *secret.Keyring
 	log  *slog.Logger
@@ -40,7 +42,7 @@ type Server struct {
 
 // New builds the API on a payment service.
 func New(svc *payment.Service, log *slog.Logger) *Server {
-	s := &Server{svc: svc, st: svc.Store, keys: svc.Keys, log: logger(log), mux: http.NewServeMux(),
+	s := &Server{svc: svc, co: checkout.New(svc), st: svc.Store, keys: svc.Keys, log: logger(log), mux: http.NewServeMux(),
 		IdempotencyWait: 5 * time.Second, IdempotencyStale: 2 * time.Minute}
 	for _, rt := range s.routes() {
 		h := rt.handler
@@ -84,6 +86,13 @@ func (s *Server) routes() []route {
 		{"GET /v1/pos", true, idemNone, s.listPOS},
 		{"GET /v1/pos/{id}", true, idemNone, s.getPOS},
 		{"PATCH /v1/pos/{id}", true, idemOptional, s.updatePOS},
+		{"POST /v1/checkout_sessions", true, idemOptional, s.createCheckoutSession},
+		{"GET /v1/checkout_sessions/{id}", true, idemNone, s.getCheckoutSession},
+		{"POST /v1/payment_links", true, idemOptional, s.createPaymentLink},
+		{"GET /v1/payment_links", true, idemNone, s.listPaymentLinks},
+		{"GET /v1/payment_links/{id}", true, idemNone, s.getPaymentLink},
+		{"POST /v1/payment_links/{id}/disable", true, idemOptional, s.disablePaymentLink},
+		{"GET /v1/payment_links/{id}/payments", true, idemNone, s.listPaymentLinkPayments},
 		{"GET /v1/merchant", true, idemNone, s.getMerchant},
 		{"PATCH /v1/merchant", true, idemOptional, s.updateMerchant},
 		{"GET /v1/openapi.yaml", false, idemNone, serveOpenAPI},

@@ -46,7 +46,9 @@ func (s *Service) now() time.Time {
 }
 
 // URL is where the customer pays a session.
-func (s *Service) URL(sessionID string) string { return s.Payments.PublicURL + "/checkout/" + sessionID }
+func (s *Service) URL(sessionID string) string {
+	return s.Payments.PublicURL + "/checkout/" + sessionID
+}
 
 // LinkURL is a payment link's public address.
 func (s *Service) LinkURL(linkID string) string { return s.Payments.PublicURL + "/l/" + linkID }

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/kasapos/kasa/internal/gateway"
 	_ "github.com/kasapos/kasa/internal/gateway/all"
 	"github.com/kasapos/kasa/internal/kasatest"
+	"github.com/kasapos/kasa/internal/store"
 )
 
 var ctx = context.Background()
@@ -173,7 +175,16 @@ func suite(t *testing.T, backend string, d *gateway.Descriptor) {
 
 func create3D(t *testing.T, e *kasatest.Env, model string) *client.Payment {
 	t.Helper()
+	return createCard3D(t, e, model, "")
+}
+
+// createCard3D starts a 3D payment with pan, or the simulator's test card.
+func createCard3D(t *testing.T, e *kasatest.Env, model, pan string) *client.Payment {
+	t.Helper()
 	r := e.Sale(15075)
+	if pan != "" {
+		r.Card.Number = pan
+	}
 	r.ThreeD, r.ReturnURL = model, kasatest.ReturnURL
 	p, _, err := e.C.CreatePayment(ctx, r, client.NewIdempotencyKey())
 	must(t, err)
@@ -213,6 +224,10 @@ func threeD(t *testing.T, e *kasatest.Env, model string) {
 		if n := e.Sim.Book().ApprovedAuths(p.BankOrderID); n != 1 {
 			t.Fatalf("bank approved %d times", n)
 		}
+		// PCI-1: the sealed card died with the terminal state.
+		if _, err := e.K.Store.GetVault(ctx, p.ID, time.Now()); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("vault entry still present after success: %v", err)
+		}
 		// 3DS-3: a replayed callback for a settled payment changes nothing.
 		if st, err := kasatest.Post(cbURL, cb); err != nil || st != http.StatusSeeOther {
 			t.Fatalf("replay: %d %v", st, err)
@@ -250,6 +265,32 @@ func threeD(t *testing.T, e *kasatest.Env, model string) {
 			t.Fatal("a cancelled 3D payment was charged")
 		}
 	})
+	if model == gateway.Model3D {
+		// 3DS-4: half-secure (attempted) authentication proceeds only where
+		// the POS allows it.
+		t.Run("AttemptedRefusedByDefault", func(t *testing.T) {
+			p := createCard3D(t, e, model, "4000000000000002")
+			if _, _, _, err := kasatest.Drive3D(p.NextAction.RedirectURL, kasatest.ACS{Code: kasatest.ACSCode}); err != nil {
+				t.Fatal(err)
+			}
+			got := get(t, e, p.ID)
+			wantStatus(t, got, client.StatusDeclined)
+			if got.Bank.DeclineReason != "authentication_failed" {
+				t.Fatalf("decline reason %q", got.Bank.DeclineReason)
+			}
+		})
+		t.Run("AttemptedAllowed", func(t *testing.T) {
+			if _, err := e.C.UpdatePOS(ctx, e.POS.ID, &client.POSRequest{AllowAttempted3D: ptr(true)}); err != nil {
+				t.Fatal(err)
+			}
+			defer e.C.UpdatePOS(ctx, e.POS.ID, &client.POSRequest{AllowAttempted3D: ptr(false)})
+			p := createCard3D(t, e, model, "4000000000000002")
+			if _, _, _, err := kasatest.Drive3D(p.NextAction.RedirectURL, kasatest.ACS{Code: kasatest.ACSCode}); err != nil {
+				t.Fatal(err)
+			}
+			wantStatus(t, get(t, e, p.ID), client.StatusSucceeded)
+		})
+	}
 	t.Run("ForgedHash", func(t *testing.T) {
 		p := create3D(t, e, model)
 		forge := func(v url.Values) {

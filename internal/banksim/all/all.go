@@ -4,5 +4,6 @@ package all
 
 import (
 	_ "github.com/kasapos/kasa/internal/banksim/est3"
+	_ "github.com/kasapos/kasa/internal/banksim/garanti"
 	_ "github.com/kasapos/kasa/internal/banksim/payfor"
 )

@@ -4,5 +4,6 @@ package all
 
 import (
 	_ "github.com/kasapos/kasa/internal/gateway/est3"
+	_ "github.com/kasapos/kasa/internal/gateway/garanti"
 	_ "github.com/kasapos/kasa/internal/gateway/payfor"
 )
