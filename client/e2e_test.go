@@ -611,3 +611,29 @@ func setCutoff(e *kasatest.Env, hhmm string) {
 		e.T.Fatal(err)
 	}
 }
+
+// 3DS-5: return_url must be one of the merchant's domains; no open redirect.
+func TestReturnURLMustBeRegistered(t *testing.T) {
+	backends(t, func(t *testing.T, e *kasatest.Env) {
+		r := e.Sale(1000)
+		r.ThreeD, r.ReturnURL = "3d", "https://evil.example/steal"
+		_, _, err := e.C.CreatePayment(ctx, r, client.NewIdempotencyKey())
+		wantCode(t, err, 400, "return_url_not_allowed")
+		r.ReturnURL = "javascript:alert(1)"
+		_, _, err = e.C.CreatePayment(ctx, r, client.NewIdempotencyKey())
+		wantCode(t, err, 400, "return_url_invalid")
+		if _, err := e.C.UpdateMerchant(ctx, "", []string{"*.shop.example"}); err != nil {
+			t.Fatal(err)
+		}
+		r.ReturnURL = "https://www.shop.example/thanks"
+		p, _, err := e.C.CreatePayment(ctx, r, client.NewIdempotencyKey())
+		if err != nil || p.Status != "requires_action" {
+			t.Fatalf("registered domain refused: %v", err)
+		}
+		r.ReturnURL = "https://shop.example.evil.com/x"
+		_, _, err = e.C.CreatePayment(ctx, r, client.NewIdempotencyKey())
+		wantCode(t, err, 400, "return_url_not_allowed")
+		_, err = e.C.UpdateMerchant(ctx, "", []string{"bad/domain"})
+		wantCode(t, err, 400, "parameter_invalid")
+	})
+}

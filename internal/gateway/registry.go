@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -46,4 +48,51 @@ func Protocols() []*Descriptor {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// CapabilityMarkdown renders the registry as the README's table of
+// protocols, banks and operations, so the documentation is generated from
+// what the code registers.
+func CapabilityMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| protocol | banks | sale | pre-auth + capture | void | refund | status | history | 3D models | currencies |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	mark := func(ok bool) string {
+		if ok {
+			return "✔"
+		}
+		return "—"
+	}
+	for _, d := range Protocols() {
+		creds := map[string]string{}
+		for _, f := range d.Credentials {
+			if f.Required || f.Secret {
+				creds[f.Key] = "x"
+			}
+		}
+		g, err := d.New(Config{Credentials: creds, Endpoints: Endpoints{API: "http://127.0.0.1/", ThreeDGate: "http://127.0.0.1/3d"}})
+		if err != nil {
+			fmt.Fprintf(&b, "| `%s` | %s | (cannot build: %v) |\n", d.Name, d.Title, err)
+			continue
+		}
+		var banks []string
+		for _, p := range d.Presets {
+			if !slices.Contains(banks, p.Bank) {
+				banks = append(banks, p.Bank)
+			}
+		}
+		var curs []string
+		for _, c := range d.Currencies {
+			curs = append(curs, c.Code)
+		}
+		models := "—"
+		if Supports(g, Op3D) && len(d.ThreeDModels) > 0 {
+			models = strings.Join(d.ThreeDModels, ", ")
+		}
+		fmt.Fprintf(&b, "| `%s` (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			d.Name, d.Title, strings.Join(banks, ", "), mark(Supports(g, OpAuthorize)), mark(Supports(g, OpCapture)),
+			mark(Supports(g, OpVoid)), mark(Supports(g, OpRefund)), mark(Supports(g, OpStatus)), mark(Supports(g, OpHistory)),
+			models, strings.Join(curs, ", "))
+	}
+	return b.String()
 }
