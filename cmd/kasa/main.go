@@ -73,6 +73,10 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.DurationVar(&cfg.BankTimeout, "bank-timeout", 30*time.Second, "bound on one bank call; after it the outcome is unknown until a status query")
+	fs.DurationVar(&cfg.ResolveEvery, "resolve-every", 15*time.Second, "how often the resolver settles payments left processing/unknown")
+	fs.DurationVar(&cfg.ResolveAfter, "resolve-after", 0, "how old an open payment must be before the resolver queries the bank (default 2 × bank timeout)")
+	fs.DurationVar(&cfg.IdempotencyStale, "idempotency-stale", 0, "age after which a dead request's idempotency claim may be taken over (default 2m; must exceed the longest request)")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL browsers and banks use to reach Kasa (default: the listen URL)")
 	cfg.MasterKeys = os.Getenv("KASA_MASTER_KEYS")
 }
 

@@ -45,6 +45,10 @@ type Config struct {
 	// processing/unknown; ResolveAfter is how old they must be.
 	ResolveEvery time.Duration
 	ResolveAfter time.Duration
+	// IdempotencyStale is how old an in-progress idempotency claim must be
+	// before a retry may take it over (its request died with a node); it must
+	// exceed the longest request. Zero keeps the API's default (2 minutes).
+	IdempotencyStale time.Duration
 	// IdempotencyRetention is how long idempotency keys are kept (IDEM-1:
 	// at least 24 hours; default 48).
 	IdempotencyRetention time.Duration
@@ -142,7 +146,11 @@ func Open(ctx context.Context, cfg Config) (*Kasa, error) {
 	}
 	svc := &payment.Service{Store: st, Keys: kr, HTTPClient: gateway.DefaultClient(), Log: cfg.Log,
 		BankTimeout: cfg.BankTimeout, PublicURL: cfg.PublicURL}
-	return &Kasa{Config: cfg, Store: st, Keys: kr, Service: svc, API: api.New(svc, cfg.Log), Web: web.New(svc, cfg.Log)}, nil
+	a := api.New(svc, cfg.Log)
+	if cfg.IdempotencyStale > 0 {
+		a.IdempotencyStale = cfg.IdempotencyStale
+	}
+	return &Kasa{Config: cfg, Store: st, Keys: kr, Service: svc, API: a, Web: web.New(svc, cfg.Log)}, nil
 }
 
 // Start listens and serves, and starts the resolver.
