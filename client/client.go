@@ -279,3 +279,86 @@ func (c *Client) ListPOS(ctx context.Context) ([]*POS, error) {
 	}
 	return out.Data, nil
 }
+
+// CreateCheckoutSession opens a hosted checkout session. The idempotency key
+// is optional here (nothing is charged until the customer pays).
+func (c *Client) CreateCheckoutSession(ctx context.Context, req *CheckoutSessionRequest, idemKey string) (*CheckoutSession, error) {
+	var out CheckoutSession
+	if _, err := c.do(ctx, http.MethodPost, "/v1/checkout_sessions", idemKey, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetCheckoutSession returns a session; Status is complete once its payment
+// was approved, and PaymentID names the latest attempt.
+func (c *Client) GetCheckoutSession(ctx context.Context, id string) (*CheckoutSession, error) {
+	var out CheckoutSession
+	if _, err := c.do(ctx, http.MethodGet, "/v1/checkout_sessions/"+url.PathEscape(id), "", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreatePaymentLink creates a payment link.
+func (c *Client) CreatePaymentLink(ctx context.Context, req *PaymentLinkRequest, idemKey string) (*PaymentLink, error) {
+	var out PaymentLink
+	if _, err := c.do(ctx, http.MethodPost, "/v1/payment_links", idemKey, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetPaymentLink returns one link.
+func (c *Client) GetPaymentLink(ctx context.Context, id string) (*PaymentLink, error) {
+	var out PaymentLink
+	if _, err := c.do(ctx, http.MethodGet, "/v1/payment_links/"+url.PathEscape(id), "", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListPaymentLinks returns one page of links, newest first; limit 0 means
+// the server's default.
+func (c *Client) ListPaymentLinks(ctx context.Context, limit int, cursor string) (*PaymentLinkList, error) {
+	q := url.Values{}
+	if limit > 0 {
+		q.Set("limit", fmt.Sprint(limit))
+	}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	var out PaymentLinkList
+	if _, err := c.do(ctx, http.MethodGet, "/v1/payment_links?"+q.Encode(), "", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DisablePaymentLink stops a link from opening new checkout sessions.
+func (c *Client) DisablePaymentLink(ctx context.Context, id string) (*PaymentLink, error) {
+	var out PaymentLink
+	if _, err := c.do(ctx, http.MethodPost, "/v1/payment_links/"+url.PathEscape(id)+"/disable", "", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListPaymentLinkPayments returns the payments made through a link, newest first.
+func (c *Client) ListPaymentLinkPayments(ctx context.Context, id string, p ListParams) (*PaymentList, error) {
+	q := url.Values{}
+	if p.Status != "" {
+		q.Set("status", p.Status)
+	}
+	if p.Limit > 0 {
+		q.Set("limit", fmt.Sprint(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	var out PaymentList
+	if _, err := c.do(ctx, http.MethodGet, "/v1/payment_links/"+url.PathEscape(id)+"/payments?"+q.Encode(), "", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -97,6 +97,9 @@ type Payment struct {
 	} `json:"last_operation"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+
+	// CheckoutSessionID is set for payments made on Kasa's checkout page.
+	CheckoutSessionID string `json:"checkout_session_id"`
 }
 
 // Transaction is one bank call in a payment's timeline.
@@ -153,4 +156,81 @@ type POS struct {
 	AllowAttempted3D bool              `json:"allow_attempted_3d"`
 	Enabled          bool              `json:"enabled"`
 	Priority         int               `json:"priority"`
+}
+
+// CheckoutSessionRequest opens a hosted checkout session.
+type CheckoutSessionRequest struct {
+	Amount      int64  `json:"amount"`
+	Currency    string `json:"currency"`
+	OrderID     string `json:"order_id,omitempty"`
+	Description string `json:"description,omitempty"`
+	// ReturnURL is where the customer goes after paying; its host must be
+	// one of the merchant's return domains.
+	ReturnURL    string `json:"return_url"`
+	Capture      *bool  `json:"capture,omitempty"`
+	Installments []int  `json:"installments,omitempty"` // counts offered besides a single payment (TRY)
+	POSID        string `json:"pos_id,omitempty"`
+	ThreeD       string `json:"three_d,omitempty"`
+}
+
+// Checkout session statuses.
+const (
+	CheckoutOpen     = "open"
+	CheckoutComplete = "complete"
+	CheckoutExpired  = "expired"
+)
+
+// CheckoutSession is a hosted checkout session; send the customer to URL.
+type CheckoutSession struct {
+	ID           string    `json:"id"`
+	Mode         string    `json:"mode"`
+	URL          string    `json:"url"`
+	Status       string    `json:"status"`
+	Amount       int64     `json:"amount"`
+	Currency     string    `json:"currency"`
+	OrderID      string    `json:"order_id"`
+	Description  string    `json:"description"`
+	ReturnURL    string    `json:"return_url"`
+	Capture      bool      `json:"capture"`
+	Installments []int     `json:"installments"`
+	POSID        string    `json:"pos_id"`
+	ThreeD       string    `json:"three_d"`
+	PaymentLink  string    `json:"payment_link"`
+	PaymentID    string    `json:"payment_id"` // the latest attempt; "" before the first
+	ExpiresAt    time.Time `json:"expires_at"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// PaymentLinkRequest creates a payment link.
+type PaymentLinkRequest struct {
+	Amount       int64      `json:"amount"`
+	Currency     string     `json:"currency"`
+	Description  string     `json:"description"`
+	SingleUse    bool       `json:"single_use,omitempty"`
+	ExpiresAt    *time.Time `json:"expires_at,omitempty"`
+	ReturnURL    string     `json:"return_url,omitempty"` // empty: Kasa's receipt page
+	Installments []int      `json:"installments,omitempty"`
+}
+
+// PaymentLink is a URL that opens a checkout session on every visit.
+type PaymentLink struct {
+	ID           string     `json:"id"`
+	Mode         string     `json:"mode"`
+	URL          string     `json:"url"`
+	Active       bool       `json:"active"`
+	Amount       int64      `json:"amount"`
+	Currency     string     `json:"currency"`
+	Description  string     `json:"description"`
+	SingleUse    bool       `json:"single_use"`
+	ReturnURL    string     `json:"return_url"`
+	Installments []int      `json:"installments"`
+	ExpiresAt    *time.Time `json:"expires_at"`
+	CreatedAt    time.Time  `json:"created_at"`
+}
+
+// PaymentLinkList is one page of links; pass NextCursor to get the next.
+type PaymentLinkList struct {
+	Data       []*PaymentLink `json:"data"`
+	HasMore    bool           `json:"has_more"`
+	NextCursor string         `json:"next_cursor"`
 }

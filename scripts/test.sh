@@ -9,6 +9,9 @@
 #     started on 127.0.0.1 and removed on exit;
 #   - else the PostgreSQL suite is skipped, and this says so.
 #
+# Then, on a full run (no arguments), the browser tests: scripts/e2e.sh
+# (skipped with a message without Chromium; KASA_SKIP_E2E=1 turns them off).
+#
 # Usage: scripts/test.sh [go test args...]
 #   Arguments go to `go test`. If one of them is a package pattern (starts
 #   with ./ or ../) it replaces the default ./...
@@ -105,3 +108,11 @@ done
 
 # Not exec: the EXIT trap must stop the cluster after the tests.
 go test ${flags[@]+"${flags[@]}"} -count=1 ${pkgs[@]+"${pkgs[@]}"} "$@"
+
+# Browser tests after the Go tests, on a full run only (not when packages or
+# flags were given); KASA_SKIP_E2E=1 turns them off.
+if [[ $# -eq 0 && "${KASA_SKIP_E2E:-}" != 1 ]]; then
+	scripts/e2e.sh
+elif [[ "${KASA_SKIP_E2E:-}" == 1 ]]; then
+	log "browser tests skipped (KASA_SKIP_E2E=1)"
+fi

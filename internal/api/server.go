@@ -19,6 +19,7 @@ import (
 	"github.com/kasapos/kasa/internal/payment"
 	"github.com/kasapos/kasa/internal/secret"
 	"github.com/kasapos/kasa/internal/store"
+	"github.com/kasapos/kasa/internal/webhook"
 )
 
 // maxBody bounds request bodies; a payment is well under 4 KB.
@@ -28,6 +29,7 @@ const maxBody = 64 << 10
 type Server struct {
 	svc  *payment.Service
 	co   *checkout.Service
+	wh   *webhook.Manager
 	st   store.Store
 	keys *secret.Keyring
 	log  *slog.Logger
@@ -44,6 +46,13 @@ type Server struct {
 func New(svc *payment.Service, log *slog.Logger) *Server {
 	s := &Server{svc: svc, co: checkout.New(svc), st: svc.Store, keys: svc.Keys, log: logger(log), mux: http.NewServeMux(),
 		IdempotencyWait: 5 * time.Second, IdempotencyStale: 2 * time.Minute}
+	// The clock is read at each call: tests set svc.Now after New.
+	s.wh = &webhook.Manager{Store: svc.Store, Keys: svc.Keys, Now: func() time.Time {
+		if svc.Now != nil {
+			return svc.Now()
+		}
+		return time.Now()
+	}}
 	for _, rt := range s.routes() {
 		h := rt.handler
 		if rt.idempotent != idemNone {
@@ -93,6 +102,16 @@ func (s *Server) routes() []route {
 		{"GET /v1/payment_links/{id}", true, idemNone, s.getPaymentLink},
 		{"POST /v1/payment_links/{id}/disable", true, idemOptional, s.disablePaymentLink},
 		{"GET /v1/payment_links/{id}/payments", true, idemNone, s.listPaymentLinkPayments},
+		// Create and rotate_secret answer with a signing secret, which must
+		// not be kept in the idempotency table: no Idempotency-Key there.
+		{"POST /v1/webhook_endpoints", true, idemNone, s.createWebhookEndpoint},
+		{"GET /v1/webhook_endpoints", true, idemNone, s.listWebhookEndpoints},
+		{"GET /v1/webhook_endpoints/{id}", true, idemNone, s.getWebhookEndpoint},
+		{"PATCH /v1/webhook_endpoints/{id}", true, idemOptional, s.updateWebhookEndpoint},
+		{"DELETE /v1/webhook_endpoints/{id}", true, idemNone, s.deleteWebhookEndpoint},
+		{"POST /v1/webhook_endpoints/{id}/rotate_secret", true, idemNone, s.rotateWebhookSecret},
+		{"GET /v1/webhook_endpoints/{id}/deliveries", true, idemNone, s.listWebhookDeliveries},
+		{"POST /v1/events/{id}/resend", true, idemOptional, s.resendEvent},
 		{"GET /v1/merchant", true, idemNone, s.getMerchant},
 		{"PATCH /v1/merchant", true, idemOptional, s.updateMerchant},
 		{"GET /v1/openapi.yaml", false, idemNone, serveOpenAPI},

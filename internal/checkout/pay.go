@@ -225,11 +225,13 @@ func (s *Service) attempt(ctx context.Context, cs *store.CheckoutSession, in Pay
 			return s.create(ctx, cs, key, in)
 		}
 		if existing.ResourceID != "" {
+			// The claim names the payment a moment before the payment row
+			// is committed: not found yet means still being created.
 			p, err := s.store().PaymentByID(ctx, existing.ResourceID)
-			if err != nil {
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return nil, err
 			}
-			if p.Status != store.StatusProcessing || time.Now().After(deadline) {
+			if p != nil && (p.Status != store.StatusProcessing || time.Now().After(deadline)) {
 				cs, p, err = s.record(ctx, cs, p)
 				if err != nil {
 					return nil, err

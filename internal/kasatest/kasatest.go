@@ -98,6 +98,7 @@ func New(t *testing.T, backend, protocol string, pos func(*client.POSRequest)) *
 		t.Fatal(err)
 	}
 	k.Service.Now = e.Now
+	k.Webhooks.Now = e.Now
 	if err := k.Start(); err != nil {
 		t.Fatal(err)
 	}

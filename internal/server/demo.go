@@ -26,6 +26,9 @@ type DemoPOS struct {
 	APIURL      string
 	ThreeDURL   string
 	Credentials map[string]string
+	// ThreeDModel is the POS's default 3D Secure model ("" for none), so
+	// the demo's checkout pages go through the simulator's ACS page.
+	ThreeDModel string
 }
 
 // Demo is what `kasa demo` prints.
@@ -74,6 +77,7 @@ func (k *Kasa) EnsureDemo(ctx context.Context, poses []DemoPOS) (*Demo, error) {
 		in := &payment.POSInput{
 			Protocol: &dp.Protocol, Bank: &dp.Bank, Name: &dp.Name, Credentials: dp.Credentials,
 			Endpoints: &gateway.Endpoints{API: dp.APIURL, ThreeDGate: dp.ThreeDURL}, Priority: &i,
+			ThreeDModel: &dp.ThreeDModel,
 		}
 		var id string
 		for _, p := range existing {

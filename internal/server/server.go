@@ -24,6 +24,7 @@ import (
 	"github.com/kasapos/kasa/internal/store/postgres"
 	"github.com/kasapos/kasa/internal/store/sqlite"
 	"github.com/kasapos/kasa/internal/web"
+	"github.com/kasapos/kasa/internal/webhook"
 
 	// Bank protocols register themselves.
 	_ "github.com/kasapos/kasa/internal/gateway/all"
@@ -52,7 +53,10 @@ type Config struct {
 	// IdempotencyRetention is how long idempotency keys are kept (IDEM-1:
 	// at least 24 hours; default 48).
 	IdempotencyRetention time.Duration
-	Log                  *slog.Logger
+	// WebhookEvery is how often the webhook dispatcher looks for events
+	// and due retries (default 1 s).
+	WebhookEvery time.Duration
+	Log          *slog.Logger
 }
 
 // Kasa is a running node.
@@ -63,7 +67,9 @@ type Kasa struct {
 	Service *payment.Service
 	API     *api.Server
 	Web     *web.Server
-	URL     string
+	// Webhooks delivers the outbox to merchants' endpoints.
+	Webhooks *webhook.Dispatcher
+	URL      string
 
 	ln     net.Listener
 	http   *http.Server
@@ -150,7 +156,8 @@ func Open(ctx context.Context, cfg Config) (*Kasa, error) {
 	if cfg.IdempotencyStale > 0 {
 		a.IdempotencyStale = cfg.IdempotencyStale
 	}
-	return &Kasa{Config: cfg, Store: st, Keys: kr, Service: svc, API: a, Web: web.New(svc, cfg.Log)}, nil
+	return &Kasa{Config: cfg, Store: st, Keys: kr, Service: svc, API: a, Web: web.New(svc, cfg.Log),
+		Webhooks: &webhook.Dispatcher{Store: st, Keys: kr, Log: cfg.Log, Interval: cfg.WebhookEvery}}, nil
 }
 
 // Start listens and serves, and starts the resolver.
@@ -169,7 +176,9 @@ func (k *Kasa) Start() error {
 		k.Service.PublicURL = k.URL
 	}
 	root := http.NewServeMux()
-	root.Handle("/3ds/", k.Web)
+	for _, prefix := range web.Prefixes {
+		root.Handle(prefix, k.Web)
+	}
 	root.Handle("/", k.API)
 	k.http = &http.Server{
 		Handler:           root,
@@ -198,6 +207,7 @@ func (k *Kasa) Start() error {
 		defer k.wg.Done()
 		k.resolveLoop(ctx)
 	}()
+	k.wg.Go(func() { k.Webhooks.Run(ctx) })
 	return nil
 }
 

@@ -240,6 +240,88 @@ type Event struct {
 	CreatedAt  time.Time
 }
 
+// Webhook delivery states. A delivery is one event for one endpoint.
+const (
+	DeliveryPending   = "pending"   // due at NextAttemptAt (or in flight while ClaimedUntil is ahead)
+	DeliverySucceeded = "succeeded" // a 2xx was received
+	DeliveryFailed    = "failed"    // retries exhausted (or a manual resend failed)
+	DeliveryDisabled  = "disabled"  // the endpoint was disabled before delivery
+)
+
+// WebhookEndpoint is a merchant's URL that receives events of one mode.
+type WebhookEndpoint struct {
+	ID          string
+	MerchantID  string
+	Mode        Mode
+	URL         string
+	EventTypes  []string // event types, or "*" for all
+	Description string
+	// Secret is the sealed signing secret (raw bytes, not the whsec_ text),
+	// AAD webhook.SecretAAD. PrevSecret, while PrevSecretUntil is ahead,
+	// is the secret before the last rotation and still signs.
+	Secret          []byte
+	PrevSecret      []byte
+	PrevSecretUntil time.Time
+	Enabled         bool
+	DisabledReason  string
+	// The failure streak: attempts failed since the last success, and when
+	// the first of them happened (zero after a success). Written only by
+	// RecordWebhookAttempt and SetWebhookEndpointEnabled.
+	FailureCount int
+	FailingSince time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// WebhookDelivery is one event for one endpoint: unique per (EventID,
+// EndpointID), so fanning an event out twice creates nothing new.
+type WebhookDelivery struct {
+	ID         string
+	EventID    string
+	EndpointID string
+	MerchantID string
+	Mode       Mode
+	EventType  string
+	State      string
+	// Manual marks a resend requested by the merchant: one attempt, no retries.
+	Manual        bool
+	Attempts      int
+	NextAttemptAt time.Time
+	// ClaimedUntil is the lease of the dispatcher delivering it now; a
+	// crashed dispatcher's claim lapses and the delivery is claimed again.
+	ClaimedUntil  time.Time
+	ClaimToken    string
+	LastAttemptAt time.Time
+	LastStatus    int // HTTP status, 0 when no response
+	LastError     string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// WebhookAttempt is one HTTP attempt of a delivery: the delivery log.
+type WebhookAttempt struct {
+	ID            string
+	DeliveryID    string
+	EndpointID    string
+	Attempt       int // 1-based, per delivery
+	Manual        bool
+	StartedAt     time.Time
+	Status        int // HTTP status, 0 when no response
+	LatencyMS     int64
+	Error         string
+	NextAttemptAt time.Time // the retry it scheduled; zero if none
+}
+
+// WebhookDeliveryFilter pages an endpoint's deliveries newest first by the
+// keyset (CreatedAt, ID).
+type WebhookDeliveryFilter struct {
+	MerchantID string
+	EndpointID string
+	BeforeTime time.Time
+	BeforeID   string
+	Limit      int
+}
+
 // VaultEntry holds what a 3D Secure payment must keep between the API call,
 // the browser's visit to the bank and the bank's callback: the card (needed to
 // build the bank form, and by some banks again to provision) and the bank's
@@ -383,6 +465,49 @@ type Store interface {
 	UpdatePaymentLink(ctx context.Context, l *PaymentLink) error
 	// ListPaymentLinks requires f.MerchantID and f.Mode.
 	ListPaymentLinks(ctx context.Context, f PaymentLinkFilter) ([]*PaymentLink, error)
+
+	// Webhooks (issue #5). Endpoints are per merchant and mode.
+	CreateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) error
+	GetWebhookEndpoint(ctx context.Context, merchantID, id string) (*WebhookEndpoint, error)
+	ListWebhookEndpoints(ctx context.Context, merchantID string, mode Mode) ([]*WebhookEndpoint, error)
+	// UpdateWebhookEndpoint writes URL, EventTypes, Description, the secrets
+	// and UpdatedAt; enabled state and failure streak have their own writers.
+	UpdateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) error
+	// SetWebhookEndpointEnabled enables (resetting the failure streak) or
+	// disables an endpoint with a reason; disabling marks its pending
+	// deliveries disabled.
+	SetWebhookEndpointEnabled(ctx context.Context, merchantID, id string, enabled bool, reason string, at time.Time) error
+	// DeleteWebhookEndpoint removes an endpoint with its deliveries and log.
+	DeleteWebhookEndpoint(ctx context.Context, merchantID, id string) error
+	// GetEvent reads one outbox event of a merchant.
+	GetEvent(ctx context.Context, merchantID, id string) (*Event, error)
+	// FanOutEvents turns up to limit events not yet fanned out into pending
+	// deliveries, one per enabled endpoint of the event's merchant and mode
+	// whose EventTypes hold its type (or "*") and that existed when it was
+	// created, and marks those events fanned out, in one transaction.
+	// Idempotent; concurrent callers take disjoint events. newID names the
+	// deliveries. It returns the number of events handled.
+	FanOutEvents(ctx context.Context, limit int, newID func() string) (int, error)
+	// ClaimWebhookDeliveries leases up to limit pending deliveries due at now
+	// whose endpoint is enabled and whose earlier lease has lapsed, setting
+	// ClaimedUntil and ClaimToken. Concurrent callers never get the same row
+	// (FOR UPDATE SKIP LOCKED on PostgreSQL; serialised writes on SQLite).
+	ClaimWebhookDeliveries(ctx context.Context, now, until time.Time, token string, limit int) ([]*WebhookDelivery, error)
+	// RecordWebhookAttempt appends a to the log, updates the failure streak
+	// of its endpoint and, if d.ClaimToken still holds the lease, writes d's
+	// State, Attempts, NextAttemptAt and Last* fields and releases the lease
+	// (a pending delivery of a disabled endpoint becomes disabled). It
+	// returns the endpoint after the streak update.
+	RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery, a *WebhookAttempt) (*WebhookEndpoint, error)
+	// ResendWebhookEvent makes the delivery of event to endpoint due at now:
+	// created as a manual delivery if missing; a finished one becomes a
+	// pending manual one, and an in-flight lease is dropped (the resend
+	// supersedes it); a pending one is just brought forward.
+	ResendWebhookEvent(ctx context.Context, ev *Event, endpointID string, newID string, now time.Time) (*WebhookDelivery, error)
+	// ListWebhookDeliveries pages an endpoint's deliveries newest first.
+	ListWebhookDeliveries(ctx context.Context, f WebhookDeliveryFilter) ([]*WebhookDelivery, error)
+	// ListWebhookAttempts returns the attempts of the given deliveries in order.
+	ListWebhookAttempts(ctx context.Context, deliveryIDs []string) ([]*WebhookAttempt, error)
 }
 
 // Tx is the set of writes that must commit together with a state change.

@@ -1,8 +1,9 @@
 // Package web serves Kasa's browser pages: the 3D Secure hand-off to the
-// bank and the bank's return, and (growing) the hosted checkout, payment
-// links and the merchant dashboard. Pages are server-rendered, use no
-// third-party assets, and carry a strict Content-Security-Policy with a
-// per-response nonce for the little inline script they need.
+// bank and the bank's return, the hosted checkout page and payment links
+// (and, later, the merchant dashboard). Pages are server-rendered, use no
+// third-party assets, and carry a strict Content-Security-Policy: the 3D
+// pages use a per-response nonce for their auto-submit script, the checkout
+// page a committed script file with an SRI hash and no inline code at all.
 package web
 
 import (
@@ -14,12 +15,14 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/kasapos/kasa/internal/checkout"
 	"github.com/kasapos/kasa/internal/payment"
 )
 
 // Server serves the browser pages.
 type Server struct {
 	svc *payment.Service
+	co  *checkout.Service
 	log *slog.Logger
 	mux *http.ServeMux
 }
@@ -29,12 +32,29 @@ func New(svc *payment.Service, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{svc: svc, log: log, mux: http.NewServeMux()}
+	s := &Server{svc: svc, co: checkout.New(svc), log: log, mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /3ds/{id}/start", s.start3D)
 	// Banks post the browser back cross-site: no session, no CSRF token;
 	// the adapter's hash verification is the authentication (API-4).
 	s.mux.HandleFunc("POST /3ds/{id}/callback", s.callback3D)
+
+	s.mux.HandleFunc("GET /checkout/{id}", s.showCheckout)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(s.crossOrigin))
+	s.mux.Handle("POST /checkout/{id}", cop.Handler(http.HandlerFunc(s.pay)))
+	s.mux.HandleFunc("GET /l/{id}", s.openLink)
+	s.mux.HandleFunc("GET /assets/{name}", s.serveAsset)
 	return s
+}
+
+// Prefixes are the URL paths this server answers under; the root mux sends
+// them here and everything else to the API.
+var Prefixes = []string{"/3ds/", "/checkout/", "/l/", "/assets/"}
+
+// crossOrigin refuses a card form posted from another site.
+func (s *Server) crossOrigin(w http.ResponseWriter, r *http.Request) {
+	d := s.page(r, pickLang(r), nil)
+	s.message(w, r, http.StatusForbidden, d, d.T["csrf_title"], d.T["csrf_text"])
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }

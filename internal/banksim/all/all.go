@@ -3,7 +3,11 @@
 package all
 
 import (
+	_ "github.com/kasapos/kasa/internal/banksim/akbank"
 	_ "github.com/kasapos/kasa/internal/banksim/est3"
 	_ "github.com/kasapos/kasa/internal/banksim/garanti"
+	_ "github.com/kasapos/kasa/internal/banksim/interpos"
 	_ "github.com/kasapos/kasa/internal/banksim/payfor"
+	_ "github.com/kasapos/kasa/internal/banksim/posnet"
+	_ "github.com/kasapos/kasa/internal/banksim/posnetv1"
 )

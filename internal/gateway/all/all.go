@@ -3,7 +3,11 @@
 package all
 
 import (
+	_ "github.com/kasapos/kasa/internal/gateway/akbank"
 	_ "github.com/kasapos/kasa/internal/gateway/est3"
 	_ "github.com/kasapos/kasa/internal/gateway/garanti"
+	_ "github.com/kasapos/kasa/internal/gateway/interpos"
 	_ "github.com/kasapos/kasa/internal/gateway/payfor"
+	_ "github.com/kasapos/kasa/internal/gateway/posnet"
+	_ "github.com/kasapos/kasa/internal/gateway/posnetv1"
 )

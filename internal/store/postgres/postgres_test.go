@@ -25,3 +25,8 @@ func TestReopen(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	storetest.RunReopen(t, func() (store.Store, error) { return postgres.Open(t.Context(), dsn) })
 }
+
+func TestWH1_ConcurrentClaim(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	storetest.RunWebhookConcurrentClaim(t, func() (store.Store, error) { return postgres.Open(t.Context(), dsn) })
+}

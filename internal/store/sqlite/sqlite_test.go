@@ -33,3 +33,8 @@ func TestOpenRejectsUnusablePaths(t *testing.T) {
 		}
 	}
 }
+
+func TestWH1_ConcurrentClaim(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kasa.db")
+	storetest.RunWebhookConcurrentClaim(t, func() (store.Store, error) { return sqlite.Open(path) })
+}

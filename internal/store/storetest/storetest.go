@@ -46,6 +46,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CheckoutSessions", testCheckoutSessions},
 		{"PaymentLinks", testPaymentLinks},
 		{"LinkSessionsAndPayments", testLinkSessionsAndPayments},
+		{"WebhookEndpoints", testWebhookEndpoints},
+		{"WH1_WebhookFanOut", testWebhookFanOut},
+		{"WH1_WebhookClaimLease", testWebhookClaimLease},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
