@@ -75,6 +75,15 @@ func suite(t *testing.T, backend string, d *gateway.Descriptor) {
 		t.Fatal(err)
 	}
 	key := client.NewIdempotencyKey
+	if d.ThreeDOnly {
+		// Only 3D payments exist on this protocol: a plain sale is refused.
+		_, _, err := e.C.CreatePayment(ctx, e.Sale(1000), key())
+		if ce, ok := err.(*client.Error); !ok || ce.Code != "operation_not_supported_by_pos" {
+			t.Fatalf("non-3D sale on a 3D-only protocol: %v", err)
+		}
+		threeDSuite(t, e, d)
+		return
+	}
 
 	t.Run("SaleApproved", func(t *testing.T) {
 		p := e.Pay(e.Sale(12550))
@@ -165,6 +174,10 @@ func suite(t *testing.T, backend string, d *gateway.Descriptor) {
 			}
 		}
 	})
+	threeDSuite(t, e, d)
+}
+
+func threeDSuite(t *testing.T, e *kasatest.Env, d *gateway.Descriptor) {
 	for _, model := range []string{gateway.Model3D, gateway.Model3DPay} {
 		if !slices.Contains(d.ThreeDModels, model) {
 			continue

@@ -253,6 +253,10 @@ type Descriptor struct {
 	ThreeDModels []string // "3d", "3d_pay", "3d_host"
 	Presets      []Preset
 	MaxOrderID   int // longest order id the bank accepts
+	// ThreeDOnly marks protocols that take cards only through 3D Secure
+	// (e.g. payment institutions' hosted flows): a non-3D payment is refused
+	// with operation_not_supported_by_pos instead of reaching Authorize.
+	ThreeDOnly bool
 	New          func(Config) (Gateway, error)
 }
 

@@ -248,6 +248,9 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 	if v.card.PAN.IsZero() {
 		return nil, invalid("parameter_missing", "card.number", "a card is required without 3D Secure hosting")
 	}
+	if desc.ThreeDOnly {
+		return nil, notSupported("payments without 3D Secure (send three_d)")
+	}
 	p := s.newPayment(c, r, v, pos, desc, reason)
 	kind := store.KindSale
 	if !p.Capture {
