@@ -257,7 +257,7 @@ type Descriptor struct {
 	// (e.g. payment institutions' hosted flows): a non-3D payment is refused
 	// with operation_not_supported_by_pos instead of reaching Authorize.
 	ThreeDOnly bool
-	New          func(Config) (Gateway, error)
+	New        func(Config) (Gateway, error)
 }
 
 // Validate checks that every required credential is present.
