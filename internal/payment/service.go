@@ -36,6 +36,9 @@ type Service struct {
 	Now        func() time.Time
 	// BankTimeout bounds one bank call; after it the outcome is unknown.
 	BankTimeout time.Duration
+	// OnBankCall, if set, observes every finished bank call (metrics, health).
+	// It runs after the outcome is durably recorded and must not block.
+	OnBankCall func(posID string, t *store.Transaction)
 	// PublicURL is Kasa's base URL as the customer's browser and the banks
 	// reach it (3D redirects and callbacks).
 	PublicURL string
@@ -337,6 +340,12 @@ func (s *Service) call(ctx context.Context, fn func(context.Context) *gateway.Re
 	return res
 }
 
+func (s *Service) observe(posID string, t *store.Transaction) {
+	if s.OnBankCall != nil {
+		s.OnBankCall(posID, t)
+	}
+}
+
 // record copies a bank result into a timeline row.
 func (s *Service) record(t *store.Transaction, res *gateway.Result) {
 	t.Status = txStatus(res.Outcome)
@@ -397,6 +406,7 @@ func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transac
 	if err != nil {
 		return nil, err
 	}
+	s.observe(out.POSID, t)
 	s.log().Info("payment", "payment_id", out.ID, "status", out.Status, "pos_id", out.POSID,
 		"bank_code", res.BankCode, "latency_ms", t.LatencyMS)
 	return s.view(ctx, out, &OperationRef{Requested: requested, BankOperation: t.Kind, TransactionID: t.ID, Status: t.Status, Amount: t.Amount})
