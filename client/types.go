@@ -130,8 +130,10 @@ type POSRequest struct {
 	ThreeDModel string            `json:"three_d_model,omitempty"`
 	// AllowAttempted3D accepts half-secure 3D results.
 	AllowAttempted3D *bool `json:"allow_attempted_3d,omitempty"`
-	Enabled          *bool `json:"enabled,omitempty"`
-	Priority         *int  `json:"priority,omitempty"`
+	// Routing replaces the POS's routing configuration.
+	Routing  *Routing `json:"routing,omitempty"`
+	Enabled  *bool    `json:"enabled,omitempty"`
+	Priority *int     `json:"priority,omitempty"`
 }
 
 // Endpoints are a POS's bank URLs.
@@ -233,4 +235,25 @@ type PaymentLinkList struct {
 	Data       []*PaymentLink `json:"data"`
 	HasMore    bool           `json:"has_more"`
 	NextCursor string         `json:"next_cursor"`
+}
+
+// Routing is how the router treats a POS. Rates are basis points (175 =
+// 1.75 %); map keys are instalment counts ("1" is a single payment).
+type Routing struct {
+	Weight           int              `json:"weight"`
+	Programs         []string         `json:"programs,omitempty"`
+	CommissionBPS    map[string]int64 `json:"commission_bps,omitempty"`
+	InstallmentPlans []Plan           `json:"installment_plans,omitempty"`
+}
+
+// Plan is one installment offer of a POS.
+type Plan struct {
+	Name           string           `json:"name"`
+	CountsBPS      map[string]int64 `json:"counts_bps"`
+	Plus           map[string]int   `json:"plus,omitempty"`
+	CustomerPays   bool             `json:"customer_pays"`
+	Programs       []string         `json:"programs,omitempty"` // "*": any domestic card
+	AllowDebit     bool             `json:"allow_debit,omitempty"`
+	DenyCommercial bool             `json:"deny_commercial,omitempty"`
+	MinAmount      int64            `json:"min_amount,omitempty"`
 }

@@ -27,6 +27,7 @@ Usage:
   kasa banksim  <protocol|all> [--addr 127.0.0.1:8090]           run a bank simulator
   kasa migrate  [--data-dir …] [--database-url …]                apply schema migrations and exit
   kasa merchant create --name NAME [--mode test|live] [...]      create a merchant and print its API key
+  kasa bins import FILE.csv                                      import a BIN table (tr-bins.csv format)
   kasa keys new                                                  print a new master keyring spec
 
 Environment: KASA_DATABASE_URL, KASA_MASTER_KEYS ("id:base64key,…", first is primary).
@@ -51,6 +52,8 @@ func main() {
 		err = runMigrate(args, log)
 	case "merchant":
 		err = runMerchant(args, log)
+	case "bins":
+		err = runBins(args, log)
 	case "keys":
 		err = runKeys(args)
 	case "help", "-h", "--help":

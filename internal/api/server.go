@@ -112,6 +112,8 @@ func (s *Server) routes() []route {
 		{"POST /v1/webhook_endpoints/{id}/rotate_secret", true, idemNone, s.rotateWebhookSecret},
 		{"GET /v1/webhook_endpoints/{id}/deliveries", true, idemNone, s.listWebhookDeliveries},
 		{"POST /v1/events/{id}/resend", true, idemOptional, s.resendEvent},
+		{"GET /v1/bins/{bin}", true, idemNone, s.getBIN},
+		{"GET /v1/installments", true, idemNone, s.listInstallments},
 		{"GET /v1/merchant", true, idemNone, s.getMerchant},
 		{"PATCH /v1/merchant", true, idemOptional, s.updateMerchant},
 		{"GET /v1/openapi.yaml", false, idemNone, serveOpenAPI},

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -115,6 +116,14 @@ func New(t *testing.T, backend, protocol string, pos func(*client.POSRequest)) *
 		Endpoints:   &client.Endpoints{API: sp.Endpoints.API, ThreeDGate: sp.Endpoints.ThreeDGate},
 		Credentials: sp.Credentials,
 	}
+	// Every card of the BIN table may pay in 2..12 instalments, at the
+	// merchant's cost, so the conformance suite can send every count.
+	counts := map[string]int64{}
+	for n := 2; n <= 12; n++ {
+		counts[strconv.Itoa(n)] = int64(100 + 50*n)
+	}
+	req.Routing = &client.Routing{Weight: 1, CommissionBPS: map[string]int64{"1": 175},
+		InstallmentPlans: []client.Plan{{Name: "all cards", CountsBPS: counts, Programs: []string{"*"}, AllowDebit: true}}}
 	if pos != nil {
 		pos(req)
 	}

@@ -239,7 +239,7 @@ func (s *Service) operate(ctx context.Context, c Caller, paymentID string, op op
 	if err != nil {
 		return nil, err
 	}
-	s.observe(p.POSID, t)
+	s.observe(p.POSID, t, res)
 	s.log().Info("payment operation", "payment_id", p.ID, "requested", op.requested, "bank_operation", t.Kind,
 		"outcome", res.Outcome, "bank_code", res.BankCode, "latency_ms", t.LatencyMS)
 	v, err := s.view(ctx, out, &OperationRef{Requested: op.requested, BankOperation: t.Kind, TransactionID: t.ID, Status: t.Status, Amount: t.Amount})

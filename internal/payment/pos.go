@@ -32,8 +32,11 @@ type POSInput struct {
 	ThreeDModel *string            `json:"three_d_model"`
 	// AllowAttempted3D lets half-secure 3D results be provisioned.
 	AllowAttempted3D *bool `json:"allow_attempted_3d"`
-	Enabled          *bool `json:"enabled"`
-	Priority         *int  `json:"priority"`
+	// Routing replaces the POS's routing configuration (weight, programmes,
+	// commission rates, installment plans).
+	Routing  *POSRouting `json:"routing"`
+	Enabled  *bool       `json:"enabled"`
+	Priority *int        `json:"priority"`
 }
 
 // POSView is a POS as the API shows it: credentials only as "set" flags.
@@ -51,6 +54,7 @@ type POSView struct {
 	BatchCutoff      string            `json:"batch_cutoff"`
 	ThreeDModel      string            `json:"three_d_model,omitempty"`
 	AllowAttempted3D bool              `json:"allow_attempted_3d"`
+	Routing          *POSRouting       `json:"routing"`
 	Enabled          bool              `json:"enabled"`
 	Priority         int               `json:"priority"`
 	CreatedAt        time.Time         `json:"created_at"`
@@ -162,6 +166,15 @@ func (s *Service) applyPOSInput(p *store.POS, creds map[string]string, in *POSIn
 	if in.AllowAttempted3D != nil {
 		p.AllowAttempted3D = *in.AllowAttempted3D
 	}
+	if in.Routing != nil {
+		if in.Routing.Weight < 0 {
+			return invalid("parameter_invalid", "routing.weight", "weight must not be negative")
+		}
+		if _, _, err := in.Routing.compile(p); err != nil {
+			return err
+		}
+		p.Routing, _ = json.Marshal(in.Routing)
+	}
 	if in.Priority != nil {
 		p.Priority = *in.Priority
 	}
@@ -220,7 +233,7 @@ func (s *Service) posView(p *store.POS) *POSView {
 		ID: p.ID, Object: "pos", Mode: p.Mode, Protocol: p.Protocol, Bank: p.Bank, Name: p.Name,
 		Environment: p.Environment, Endpoints: gateway.Endpoints{API: p.APIURL, ThreeDGate: p.ThreeDURL},
 		Credentials: map[string]string{}, Currencies: p.Currencies, BatchCutoff: p.BatchCutoff,
-		ThreeDModel: p.ThreeDModel, AllowAttempted3D: p.AllowAttempted3D, Enabled: p.Enabled, Priority: p.Priority,
+		ThreeDModel: p.ThreeDModel, AllowAttempted3D: p.AllowAttempted3D, Routing: posRouting(p), Enabled: p.Enabled, Priority: p.Priority,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 	if creds, err := s.openCredentials(p); err == nil {

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/kasapos/kasa/internal/gateway"
 	"github.com/kasapos/kasa/internal/id"
 	"github.com/kasapos/kasa/internal/money"
+	"github.com/kasapos/kasa/internal/routing"
 	"github.com/kasapos/kasa/internal/secret"
 	"github.com/kasapos/kasa/internal/store"
 )
@@ -36,6 +38,12 @@ type Service struct {
 	Now        func() time.Time
 	// BankTimeout bounds one bank call; after it the outcome is unknown.
 	BankTimeout time.Duration
+	// BINs is the card BIN table (seed + imported rows); Router chooses the
+	// POS of each payment and holds the per-POS circuit breakers. Nil means
+	// the seed table and a fresh router.
+	BINs   *routing.Table
+	Router *routing.Router
+
 	// OnBankCall, if set, observes every finished bank call (metrics, health).
 	// It runs after the outcome is durably recorded and must not block.
 	OnBankCall func(posID string, t *store.Transaction)
@@ -43,7 +51,8 @@ type Service struct {
 	// reach it (3D redirects and callbacks).
 	PublicURL string
 
-	gws gatewayCache
+	gws       gatewayCache
+	routeOnce sync.Once
 }
 
 func (s *Service) now() time.Time {
@@ -171,50 +180,6 @@ func (s *Service) validate(r *CreateRequest) (*validated, error) {
 	return v, nil
 }
 
-// choosePOS picks the POS for a payment. Issue #6 replaces this with rules;
-// until then: the forced POS, else the enabled POS of the caller's mode that
-// takes the currency, lowest priority value first.
-func (s *Service) choosePOS(ctx context.Context, c Caller, r *CreateRequest, cur money.Currency) (*store.POS, string, error) {
-	if r.POSID != "" {
-		p, err := s.Store.GetPOS(ctx, c.MerchantID, r.POSID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && p.Mode != c.Mode) {
-			return nil, "", &Error{Status: http.StatusNotFound, Code: "resource_not_found", Field: "pos_id", Message: "no such POS"}
-		} else if err != nil {
-			return nil, "", err
-		}
-		if !p.Enabled {
-			return nil, "", unprocessable("pos_disabled", "the requested POS is disabled")
-		}
-		if !posTakes(p, cur) {
-			return nil, "", unprocessable("currency_not_supported_by_pos", "the requested POS does not accept "+cur.Code)
-		}
-		return p, "forced: pos_id given in the request", nil
-	}
-	all, err := s.Store.ListPOS(ctx, c.MerchantID)
-	if err != nil {
-		return nil, "", err
-	}
-	var best *store.POS
-	for _, p := range all {
-		if p.Mode == c.Mode && p.Enabled && posTakes(p, cur) && (best == nil || p.Priority < best.Priority) {
-			best = p
-		}
-	}
-	if best == nil {
-		return nil, "", unprocessable("no_pos_available", fmt.Sprintf("no enabled %s-mode POS accepts %s; define one with POST /v1/pos", c.Mode, cur.Code))
-	}
-	return best, "default: highest-priority enabled POS accepting " + cur.Code, nil
-}
-
-func posTakes(p *store.POS, cur money.Currency) bool {
-	for _, c := range p.Currencies {
-		if c == cur.Code {
-			return true
-		}
-	}
-	return false
-}
-
 // Create validates a payment, records the intent, asks the bank and records
 // the outcome. The returned view reflects the final (or unknown) state.
 func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View, error) {
@@ -222,10 +187,22 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 	if err != nil {
 		return nil, err
 	}
-	pos, reason, err := s.choosePOS(ctx, c, r, v.amount.Currency)
+	var bin routing.BIN
+	if !v.card.PAN.IsZero() {
+		bin, _ = s.bins().Lookup(v.card.PAN.Reveal())
+	}
+	seed := id.New("pay")
+	req, poses, err := s.routeRequest(ctx, c, v.amount, r.Installments, bin, r.POSID, seed)
 	if err != nil {
 		return nil, err
 	}
+	req.CardOnBankPage = r.ThreeD == gateway.Model3DHost
+	dec, err := s.decide(req)
+	if err != nil {
+		return nil, err
+	}
+	route := &routed{choices: dec.Ordered, poses: poses, bin: bin, paymentID: seed}
+	pos := route.pos()
 	gw, desc, err := s.gatewayFor(pos)
 	if err != nil {
 		return nil, err
@@ -244,7 +221,7 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 		if r.ThreeD == "" && model == gateway.Model3DHost && !v.card.PAN.IsZero() {
 			model = gateway.Model3DPay // the card is already here: do not ask for it again
 		}
-		return s.create3D(ctx, c, r, v, pos, reason, model)
+		return s.create3D(ctx, c, r, v, route, model)
 	default:
 		return nil, invalid("parameter_invalid", "three_d", `three_d must be "3d", "3d_pay", "3d_host" or "none"`)
 	}
@@ -254,7 +231,7 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 	if desc.ThreeDOnly {
 		return nil, notSupported("payments without 3D Secure (send three_d)")
 	}
-	p := s.newPayment(c, r, v, pos, desc, reason)
+	p := s.newPayment(c, r, v, route, desc)
 	kind := store.KindSale
 	if !p.Capture {
 		kind = store.KindPreAuth
@@ -276,27 +253,55 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 		return nil, err
 	}
 
-	req := &gateway.AuthorizeRequest{
-		Order:        gateway.Order{OrderID: p.BankOrderID, Amount: v.amount, ClientIP: r.Customer.IP},
+	ar := &gateway.AuthorizeRequest{
+		Order:        gateway.Order{OrderID: p.BankOrderID, Amount: money.New(p.Amount, v.amount.Currency), ClientIP: r.Customer.IP},
 		Capture:      p.Capture,
-		Installments: r.Installments,
+		Installments: route.choices[0].Option.Count,
 		Card:         v.card,
 		Email:        r.Customer.Email,
 		Description:  r.Description,
 	}
-	res := s.call(ctx, func(ctx context.Context) *gateway.Result { return gw.Authorize(ctx, req) }, t)
+	var res *gateway.Result
+	for {
+		if s.router().Health.Allow(p.POSID) {
+			res = s.call(ctx, func(ctx context.Context) *gateway.Result { return gw.Authorize(ctx, ar) }, t)
+		} else {
+			res = &gateway.Result{Outcome: gateway.NotSent, Reason: gateway.ReasonSystemError, BankMessage: "circuit breaker open: the POS is failing"}
+		}
+		// Only a call that provably never reached the bank may go elsewhere;
+		// an unknown outcome stays with its bank until a status query.
+		next := route.next(s.router().Health, p.Amount)
+		if res.Outcome != gateway.NotSent || next == nil {
+			break
+		}
+		s.report(p.POSID, res)
+		if gw, _, err = s.gatewayFor(route.pos()); err != nil {
+			return nil, err
+		}
+		if t, err = s.failover(ctx, p, t, res, route, next); err != nil {
+			return nil, err
+		}
+		ar.Installments = next.Option.Count
+	}
 	return s.finish(ctx, p, t, res, "sale")
 }
 
-func (s *Service) newPayment(c Caller, r *CreateRequest, v *validated, pos *store.POS, desc *gateway.Descriptor, reason string) *store.Payment {
+func (s *Service) newPayment(c Caller, r *CreateRequest, v *validated, route *routed, desc *gateway.Descriptor) *store.Payment {
 	now := s.now()
+	ch := route.choices[0]
+	var fee int64
+	if ch.Option.CustomerPays {
+		fee = ch.Option.Fee
+	}
+	b := route.bin
 	return &store.Payment{
-		ID: id.New("pay"), MerchantID: c.MerchantID, Mode: c.Mode, POSID: pos.ID, OrderID: r.OrderID,
+		ID: route.paymentID, MerchantID: c.MerchantID, Mode: c.Mode, POSID: ch.POSID, OrderID: r.OrderID,
 		BankOrderID: id.BankOrder(orderIDLen(desc)), Status: store.StatusProcessing,
-		Amount: v.amount.Minor, Currency: v.amount.Currency.Code, Installments: max(r.Installments, 1),
+		Amount: v.amount.Minor + fee, InstallmentFee: fee, Currency: v.amount.Currency.Code, Installments: max(r.Installments, 1),
+		CardBankCode: b.BankCode, CardBankName: b.BankName, CardType: b.Type, CardProgram: b.Program, CardCommercial: b.Commercial,
 		Capture: r.Capture == nil || *r.Capture, CardBIN: v.card.PAN.BIN(), CardLast4: v.card.PAN.Last4(),
 		CardBrand: cardBrand(v.card.PAN), CardHolder: v.card.Holder, Description: r.Description,
-		CustomerEmail: r.Customer.Email, CustomerIP: r.Customer.IP, RoutingReason: reason,
+		CustomerEmail: r.Customer.Email, CustomerIP: r.Customer.IP, RoutingReason: ch.Explain(),
 		CheckoutSessionID: r.CheckoutSessionID, CreatedAt: now, UpdatedAt: now,
 	}
 }
@@ -340,7 +345,8 @@ func (s *Service) call(ctx context.Context, fn func(context.Context) *gateway.Re
 	return res
 }
 
-func (s *Service) observe(posID string, t *store.Transaction) {
+func (s *Service) observe(posID string, t *store.Transaction, res *gateway.Result) {
+	s.report(posID, res)
 	if s.OnBankCall != nil {
 		s.OnBankCall(posID, t)
 	}
@@ -406,7 +412,7 @@ func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transac
 	if err != nil {
 		return nil, err
 	}
-	s.observe(out.POSID, t)
+	s.observe(out.POSID, t, res)
 	s.log().Info("payment", "payment_id", out.ID, "status", out.Status, "pos_id", out.POSID,
 		"bank_code", res.BankCode, "latency_ms", t.LatencyMS)
 	return s.view(ctx, out, &OperationRef{Requested: requested, BankOperation: t.Kind, TransactionID: t.ID, Status: t.Status, Amount: t.Amount})
@@ -540,4 +546,53 @@ func (s *Service) List(ctx context.Context, c Caller, r ListRequest) (*ListResul
 		out.NextCursor = EncodeCursor(last.CreatedAt, last.ID)
 	}
 	return out, nil
+}
+
+// routed is a payment's routing decision and where it is in the list.
+type routed struct {
+	choices   []routing.Choice
+	i         int
+	poses     map[string]*store.POS
+	bin       routing.BIN
+	paymentID string
+}
+
+func (r *routed) pos() *store.POS { return r.poses[r.choices[r.i].POSID] }
+
+// next moves to the next choice the breaker lets through that charges the
+// same total (failing over must never change the price); nil if none.
+func (r *routed) next(h *routing.Health, total int64) *routing.Choice {
+	for r.i+1 < len(r.choices) {
+		r.i++
+		ch := &r.choices[r.i]
+		if ch.Option.Total.Minor == total || (ch.Option.Total.Minor == 0 && !ch.Option.CustomerPays) {
+			return ch
+		}
+	}
+	return nil
+}
+
+// failover records a not-sent attempt and moves the payment to the next
+// POS, with the same bank order id, in one transaction.
+func (s *Service) failover(ctx context.Context, p *store.Payment, t *store.Transaction, res *gateway.Result, route *routed, next *routing.Choice) (*store.Transaction, error) {
+	nt := s.newTx(p, t.Kind, p.Amount)
+	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		cur, err := tx.LockPayment(ctx, p.MerchantID, p.ID)
+		if err != nil {
+			return err
+		}
+		s.record(t, res)
+		if err := tx.UpdateTransaction(ctx, t); err != nil {
+			return err
+		}
+		cur.POSID = next.POSID
+		cur.RoutingReason = next.Explain() + fmt.Sprintf(" (failover: %s could not be reached)", p.POSID)
+		cur.UpdatedAt = s.now()
+		if err := tx.UpdatePayment(ctx, cur); err != nil {
+			return err
+		}
+		*p = *cur
+		return tx.InsertTransaction(ctx, nt)
+	})
+	return nt, err
 }

@@ -100,7 +100,7 @@ func (s *Service) sync(ctx context.Context, p *store.Payment) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.observe(out.POSID, statusTx)
+	s.observe(out.POSID, statusTx, &res.Result)
 	s.log().Info("payment synced", "payment_id", out.ID, "bank_state", res.State, "status", out.Status)
 	return s.view(ctx, out, &OperationRef{Requested: "sync", BankOperation: store.KindStatus, TransactionID: statusTx.ID, Status: statusTx.Status})
 }

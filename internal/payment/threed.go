@@ -147,8 +147,8 @@ func HostAllowed(host string, domains []string) bool {
 
 // create3D records a 3D payment as requires_action and seals what the
 // browser round trip needs.
-func (s *Service) create3D(ctx context.Context, c Caller, r *CreateRequest, v *validated, pos *store.POS, reason, model string) (*View, error) {
-	gw, desc, err := s.gatewayFor(pos)
+func (s *Service) create3D(ctx context.Context, c Caller, r *CreateRequest, v *validated, route *routed, model string) (*View, error) {
+	gw, desc, err := s.gatewayFor(route.pos())
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func (s *Service) create3D(ctx context.Context, c Caller, r *CreateRequest, v *v
 			return nil, err
 		}
 	}
-	p := s.newPayment(c, r, v, pos, desc, reason)
+	p := s.newPayment(c, r, v, route, desc)
 	p.Status, p.ThreeDModel, p.ReturnURL = store.StatusRequiresAction, model, r.ReturnURL
 	if c.IdempotencyKey != "" {
 		if err := s.Store.SetIdempotencyResource(ctx, c.MerchantID, c.IdempotencyKey, p.ID); err != nil {

@@ -152,6 +152,10 @@ func Open(ctx context.Context, cfg Config) (*Kasa, error) {
 	}
 	svc := &payment.Service{Store: st, Keys: kr, HTTPClient: gateway.DefaultClient(), Log: cfg.Log,
 		BankTimeout: cfg.BankTimeout, PublicURL: cfg.PublicURL}
+	if err := svc.ReloadBINs(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("BIN table: %w", err)
+	}
 	a := api.New(svc, cfg.Log)
 	if cfg.IdempotencyStale > 0 {
 		a.IdempotencyStale = cfg.IdempotencyStale

@@ -70,10 +70,14 @@ type POS struct {
 	// AllowAttempted3D lets half-secure (attempted) authentications proceed
 	// to provisioning; by default only full authentication does.
 	AllowAttempted3D bool
-	Enabled          bool
-	Priority         int
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// Routing is the POS's routing configuration as JSON (weight, card
+	// programmes, commission rates, installment plans); the payment package
+	// owns its shape.
+	Routing   []byte
+	Enabled   bool
+	Priority  int
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Payment statuses.
@@ -111,19 +115,29 @@ type Payment struct {
 	CardLast4        string
 	CardBrand        string
 	CardHolder       string
-	Description      string
-	CustomerEmail    string
-	CustomerIP       string
-	BankCode         string
-	BankMessage      string
-	DeclineReason    string
-	AuthCode         string
-	HostRef          string
-	TransID          string
-	ThreeDModel      string
-	MDStatus         string
-	ReturnURL        string
-	RoutingReason    string
+	// Issuer facts from the BIN table, kept with the payment for analytics
+	// and routing explanations.
+	CardBankCode   string
+	CardBankName   string
+	CardType       string // credit, debit, prepaid
+	CardProgram    string
+	CardCommercial bool
+	// InstallmentFee is the commission added to Amount when the customer
+	// pays it (vade farkı); Amount includes it.
+	InstallmentFee int64
+	Description    string
+	CustomerEmail  string
+	CustomerIP     string
+	BankCode       string
+	BankMessage    string
+	DeclineReason  string
+	AuthCode       string
+	HostRef        string
+	TransID        string
+	ThreeDModel    string
+	MDStatus       string
+	ReturnURL      string
+	RoutingReason  string
 	// CheckoutSessionID names the hosted checkout session the payment was
 	// made on ("" for API payments); it ties a payment link to its payments.
 	CheckoutSessionID string
@@ -322,6 +336,17 @@ type WebhookDeliveryFilter struct {
 	Limit      int
 }
 
+// BINRow is one imported BIN table row (the tr-bins.csv format).
+type BINRow struct {
+	Prefix     string
+	BankCode   string
+	BankName   string
+	Brand      string
+	Type       string
+	Commercial bool
+	Program    string
+}
+
 // VaultEntry holds what a 3D Secure payment must keep between the API call,
 // the browser's visit to the bank and the bank's callback: the card (needed to
 // build the bank form, and by some banks again to provision) and the bank's
@@ -432,6 +457,11 @@ type Store interface {
 	ReleaseStaleIdempotency(ctx context.Context, stale *Idempotency) (bool, error)
 	// DeleteIdempotencyBefore reaps keys created before t; it never touches payments.
 	DeleteIdempotencyBefore(ctx context.Context, t time.Time) (int64, error)
+
+	// ReplaceBINs swaps the imported BIN table for rows, atomically.
+	ReplaceBINs(ctx context.Context, rows []BINRow) error
+	// ListBINs returns the imported BIN table.
+	ListBINs(ctx context.Context) ([]BINRow, error)
 
 	// PutVault stores or replaces a payment's vault entry.
 	PutVault(ctx context.Context, e *VaultEntry) error

@@ -42,6 +42,7 @@ var posTable = newTable("pos", func(p *store.POS) []field {
 		{"batch_cutoff", &p.BatchCutoff, false},
 		{"three_d_model", &p.ThreeDModel, false},
 		{"allow_attempted_3d", &p.AllowAttempted3D, false},
+		{"routing", blob{&p.Routing}, false},
 		{"enabled", &p.Enabled, false},
 		{"priority", &p.Priority, false},
 		{"created_at", micros{&p.CreatedAt}, true},
@@ -68,6 +69,12 @@ var payments = newTable("payments", func(p *store.Payment) []field {
 		{"card_bin", &p.CardBIN, false},
 		{"card_last4", &p.CardLast4, false},
 		{"card_brand", &p.CardBrand, false},
+		{"card_bank_code", &p.CardBankCode, false},
+		{"card_bank_name", &p.CardBankName, false},
+		{"card_type", &p.CardType, false},
+		{"card_program", &p.CardProgram, false},
+		{"card_commercial", &p.CardCommercial, false},
+		{"installment_fee", &p.InstallmentFee, false},
 		{"card_holder", &p.CardHolder, false},
 		{"description", &p.Description, false},
 		{"customer_email", &p.CustomerEmail, false},
@@ -188,5 +195,17 @@ var paymentLinks = newTable("payment_links", func(l *store.PaymentLink) []field 
 		{"expires_at", micros{&l.ExpiresAt}, true},
 		{"created_at", micros{&l.CreatedAt}, true},
 		{"updated_at", micros{&l.UpdatedAt}, false},
+	}
+})
+
+var bins = newTable("bins", func(b *store.BINRow) []field {
+	return []field{
+		{"prefix", &b.Prefix, true},
+		{"bank_code", &b.BankCode, false},
+		{"bank_name", &b.BankName, false},
+		{"brand", &b.Brand, false},
+		{"card_type", &b.Type, false},
+		{"commercial", &b.Commercial, false},
+		{"program", &b.Program, false},
 	}
 })

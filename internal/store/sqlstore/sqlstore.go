@@ -275,6 +275,37 @@ func (s *Store) PaymentsToResolve(ctx context.Context, olderThan time.Time, limi
 			"ORDER BY updated_at, id LIMIT ?", olderThan.UnixMicro(), olderThan.UnixMicro(), limit)
 }
 
+// BIN table.
+
+// ReplaceBINs swaps the whole table in one transaction, so readers see the
+// old table or the new one, never a mix.
+func (s *Store) ReplaceBINs(ctx context.Context, rows []store.BINRow) error {
+	return s.InTx(ctx, func(t store.Tx) error {
+		c := t.(*tx).c
+		if _, err := c.exec(ctx, "replace bins", "DELETE FROM bins"); err != nil {
+			return err
+		}
+		for i := range rows {
+			if _, err := insertRow(ctx, c, bins, &rows[i], ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) ListBINs(ctx context.Context) ([]store.BINRow, error) {
+	rows, err := selectAll(ctx, s.r, bins, "ORDER BY prefix")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.BINRow, len(rows))
+	for i, r := range rows {
+		out[i] = *r
+	}
+	return out, nil
+}
+
 // Card vault.
 
 // PutVault replaces any earlier entry of the payment.

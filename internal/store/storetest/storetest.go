@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IDEM2_ConcurrentClaim", testConcurrentClaim},
 		{"IDEM6_ConcurrentRefunds", testConcurrentRefunds},
 		{"PCI1_Vault", testVault},
+		{"BINs", testBINs},
 		{"MerchantUpdateAndPaymentByID", testMerchantUpdateAndPaymentByID},
 		{"CheckoutSessions", testCheckoutSessions},
 		{"PaymentLinks", testPaymentLinks},

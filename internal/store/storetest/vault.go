@@ -59,3 +59,24 @@ func testMerchantUpdateAndPaymentByID(t *testing.T, s store.Store) {
 	_, err = s.PaymentByID(ctx, "pay_missing")
 	wantErr(t, err, store.ErrNotFound)
 }
+
+func testBINs(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	rows := []store.BINRow{
+		{Prefix: "43550843", BankCode: "0046", BankName: "Akbank", Brand: "visa", Type: "credit", Program: "Axess"},
+		{Prefix: "979200", BankCode: "0010", BankName: "Ziraat", Brand: "troy", Type: "debit", Commercial: true},
+	}
+	must(t, s.ReplaceBINs(ctx, rows))
+	got, err := s.ListBINs(ctx)
+	must(t, err)
+	wantEqual(t, got, rows)
+	must(t, s.ReplaceBINs(ctx, rows[1:]))
+	got, err = s.ListBINs(ctx)
+	must(t, err)
+	wantEqual(t, got, rows[1:])
+	if err := s.ReplaceBINs(ctx, []store.BINRow{rows[0], {Prefix: "12"}}); err == nil {
+		t.Fatal("a bad row was accepted")
+	}
+	got, _ = s.ListBINs(ctx)
+	wantEqual(t, got, rows[1:]) // a failed import leaves the old table
+}

@@ -35,6 +35,7 @@ CREATE TABLE pos (
     batch_cutoff  TEXT NOT NULL,
     three_d_model TEXT NOT NULL,
     allow_attempted_3d BOOLEAN NOT NULL DEFAULT FALSE,
+    routing       BYTEA NOT NULL DEFAULT ''::BYTEA,
     enabled       BOOLEAN NOT NULL,
     priority      INTEGER NOT NULL,
     created_at    BIGINT NOT NULL,
@@ -62,6 +63,12 @@ CREATE TABLE payments (
     card_bin          TEXT NOT NULL,
     card_last4        TEXT NOT NULL,
     card_brand        TEXT NOT NULL,
+    card_bank_code    TEXT NOT NULL DEFAULT '',
+    card_bank_name    TEXT NOT NULL DEFAULT '',
+    card_type         TEXT NOT NULL DEFAULT '',
+    card_program      TEXT NOT NULL DEFAULT '',
+    card_commercial   BOOLEAN NOT NULL DEFAULT FALSE,
+    installment_fee   BIGINT NOT NULL DEFAULT 0 CHECK (installment_fee >= 0),
     card_holder       TEXT NOT NULL,
     description       TEXT NOT NULL,
     customer_email    TEXT NOT NULL,
@@ -204,3 +211,14 @@ CREATE TABLE checkout_sessions (
 -- A link's newest open session (OpenCheckoutSessionOfLink) and its payments.
 CREATE INDEX checkout_sessions_link ON checkout_sessions (payment_link_id, created_at DESC, id DESC)
     WHERE payment_link_id <> '';
+
+-- The imported BIN table (tr-bins.csv format); replaced whole on import.
+CREATE TABLE bins (
+    prefix     TEXT PRIMARY KEY CHECK (length(prefix) BETWEEN 6 AND 8),
+    bank_code  TEXT NOT NULL,
+    bank_name  TEXT NOT NULL,
+    brand      TEXT NOT NULL,
+    card_type  TEXT NOT NULL,
+    commercial BOOLEAN NOT NULL,
+    program    TEXT NOT NULL
+);
