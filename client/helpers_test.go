@@ -2,6 +2,9 @@ package client_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -43,4 +46,19 @@ func wantCode(t *testing.T, err error, status int, code string) *client.Error {
 		t.Fatalf("got error %v, want %d %s", err, status, code)
 	}
 	return ce
+}
+
+// getJSON GETs an API path with the env's key into out.
+func getJSON(e *kasatest.Env, path string, out any) error {
+	req, _ := http.NewRequest(http.MethodGet, e.K.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+e.C.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %d", path, resp.StatusCode)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
 }
