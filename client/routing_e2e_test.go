@@ -81,7 +81,7 @@ func TestBINAndInstallmentsEndpoints(t *testing.T) {
 	backends(t, func(t *testing.T, e *kasatest.Env) {
 		var bin struct {
 			BIN, BankCode, Brand string
-			Domestic           bool
+			Domestic             bool
 		}
 		if err := getJSON(e, "/v1/bins/43550843", &bin); err != nil || bin.Brand == "" || !bin.Domestic {
 			t.Fatalf("BIN lookup: %+v %v", bin, err)
