@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"os"
 	"path/filepath"
@@ -77,7 +78,7 @@ func (k *Kasa) EnsureDemo(ctx context.Context, poses []DemoPOS) (*Demo, error) {
 		in := &payment.POSInput{
 			Protocol: &dp.Protocol, Bank: &dp.Bank, Name: &dp.Name, Credentials: dp.Credentials,
 			Endpoints: &gateway.Endpoints{API: dp.APIURL, ThreeDGate: dp.ThreeDURL}, Priority: &i,
-			ThreeDModel: &dp.ThreeDModel,
+			ThreeDModel: &dp.ThreeDModel, Routing: demoRouting(),
 		}
 		var id string
 		for _, p := range existing {
@@ -98,4 +99,21 @@ func (k *Kasa) EnsureDemo(ctx context.Context, poses []DemoPOS) (*Demo, error) {
 		d.POSIDs = append(d.POSIDs, v.ID)
 	}
 	return d, nil
+}
+
+// demoRouting gives every demo POS typical Turkish terms: 1.75 % for a
+// single payment; 2-12 instalments for any domestic credit card, the shop
+// absorbing the commission up to 3 and the customer paying it from 4 on
+// (vade farkı), and a 3+2 campaign.
+func demoRouting() *payment.POSRouting {
+	absorbed := map[string]int64{"2": 250, "3": 325}
+	passed := map[string]int64{}
+	for n := 4; n <= 12; n++ {
+		passed[fmt.Sprint(n)] = int64(150 + 75*n)
+	}
+	return &payment.POSRouting{Weight: 1, CommissionBPS: map[string]int64{"1": 175},
+		Plans: []payment.PlanConfig{
+			{Name: "peşin fiyatına 2-3 taksit", CountsBPS: absorbed, Plus: map[string]int{"3": 2}, Programs: []string{"*"}},
+			{Name: "vade farklı taksit", CountsBPS: passed, CustomerPays: true, Programs: []string{"*"}},
+		}}
 }
