@@ -10,6 +10,7 @@ import (
 
 	"github.com/kasapos/kasa/client"
 	"github.com/kasapos/kasa/internal/banksim"
+	"github.com/kasapos/kasa/internal/gateway"
 	_ "github.com/kasapos/kasa/internal/banksim/all"
 	"github.com/kasapos/kasa/internal/server"
 )
@@ -79,10 +80,15 @@ func startSimulators(log *slog.Logger) (closers []func(), poses []server.DemoPOS
 			Protocol: sp.Protocol, Bank: sp.Bank, Name: proto + " simulator (" + sp.Bank + ")",
 			APIURL: sp.Endpoints.API, ThreeDURL: sp.Endpoints.ThreeDGate, Credentials: sp.Credentials,
 		}
-		if proto == "est3" {
-			// The default POS: checkout pages then show the simulator's ACS
-			// page, as real Turkish e-commerce payments do.
-			dp.ThreeDModel = "3d_pay"
+		// 3D Secure by default, as real Turkish e-commerce payments are:
+		// checkout pages then show the simulator's ACS page.
+		if d, err := gateway.Lookup(proto); err == nil {
+			for _, m := range []string{gateway.Model3DPay, gateway.Model3D} {
+				if slices.Contains(d.ThreeDModels, m) {
+					dp.ThreeDModel = m
+					break
+				}
+			}
 		}
 		poses = append(poses, dp)
 	}
