@@ -5,6 +5,7 @@ import (
 	"crypto/sha512"
 	"embed"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -86,7 +88,7 @@ func checkoutHeaders(w http.ResponseWriter, r *http.Request, returnURL string) {
 	}
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-		"connect-src 'none'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'; "+
+		"connect-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'; "+
 		"require-trusted-types-for 'script'")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -117,6 +119,7 @@ type pageData struct {
 	Description     string
 	Amount          string
 	Action, CSRF    string
+	OptionsURL      string // the live installment table for the typed BIN
 	Exp, Holder     string
 	Errors          map[string]string
 	Declined        string
@@ -159,14 +162,12 @@ func (s *Server) form(d *pageData, st *checkout.State, lang string, chosen int) 
 	d.JS = *assets["checkout.js"]
 	d.Action, d.CSRF = "/checkout/"+cs.ID, s.csrfToken(cs.ID)
 	d.PayLabel = fmt.Sprintf(d.T["pay"], d.Amount)
+	d.OptionsURL = "/checkout/" + cs.ID + "/options?lang=" + lang
 	d.Options = []option{{N: 1, Name: d.T["single"], Monthly: d.Amount, Selected: chosen <= 1}}
+	// Until the card's BIN is known the table shows the plain split; the
+	// page then asks for the routed options (commission, plus instalments).
 	for _, n := range cs.Installments {
-		parts := money.Split(cs.Amount, n)
-		monthly := fmt.Sprintf("%d × %s", n, formatAmount(parts[0], cs.Currency, lang))
-		if parts[n-1] != parts[0] {
-			// The bank puts the remainder on the last installment.
-			monthly = fmt.Sprintf("%d × %s + %s", n-1, formatAmount(parts[0], cs.Currency, lang), formatAmount(parts[n-1], cs.Currency, lang))
-		}
+		monthly := monthlyText(money.Split(cs.Amount, n), cs.Currency, lang)
 		d.Options = append(d.Options, option{N: n, Name: fmt.Sprintf(d.T["n_installments"], n), Monthly: monthly,
 			Total: d.Amount, Selected: n == chosen})
 	}
@@ -404,4 +405,57 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// monthlyText renders instalments the way the bank splits them: "3 × 33,33 ₺"
+// or "2 × 33,33 ₺ + 33,34 ₺" when the last absorbs the remainder.
+func monthlyText(parts []int64, currency, lang string) string {
+	n := len(parts)
+	if n == 0 {
+		return ""
+	}
+	if parts[n-1] == parts[0] {
+		return fmt.Sprintf("%d × %s", n, formatAmount(parts[0], currency, lang))
+	}
+	return fmt.Sprintf("%d × %s + %s", n-1, formatAmount(parts[0], currency, lang), formatAmount(parts[n-1], currency, lang))
+}
+
+type optionJSON struct {
+	N       int    `json:"n"`
+	Name    string `json:"name"`
+	Monthly string `json:"monthly"`
+	Total   string `json:"total,omitempty"`
+}
+
+// checkoutOptions answers the page's request for the installment table of
+// the typed card (its first 6-8 digits only): every allowed count the
+// router would give that card, with the total it would charge.
+func (s *Server) checkoutOptions(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r)
+	w.Header().Set("Cache-Control", "no-store")
+	st, err := s.co.Open(r.Context(), r.PathValue("id"))
+	if err != nil || st.Session.Status != store.CheckoutOpen {
+		http.Error(w, `{"error":"no open checkout session"}`, http.StatusNotFound)
+		return
+	}
+	cs := st.Session
+	t := texts[lang]
+	out := []optionJSON{{N: 1, Name: t["single"], Monthly: formatAmount(cs.Amount, cs.Currency, lang)}}
+	res, err := s.svc.Installments(r.Context(), payment.Caller{MerchantID: cs.MerchantID, Mode: cs.Mode},
+		r.URL.Query().Get("bin"), cs.Amount, cs.Currency)
+	if err == nil {
+		for _, o := range res.Options {
+			if o.Count < 2 || !slices.Contains(cs.Installments, o.Count) {
+				continue
+			}
+			name := fmt.Sprintf(t["n_installments"], o.Count)
+			if o.Plus > 0 {
+				name = fmt.Sprintf(t["n_installments"], o.Count) + fmt.Sprintf(" + %d", o.Plus)
+			}
+			out = append(out, optionJSON{N: o.Count, Name: name, Monthly: monthlyText(o.Instalments, cs.Currency, lang),
+				Total: formatAmount(o.Total, cs.Currency, lang)})
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(out)
 }

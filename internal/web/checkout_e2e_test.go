@@ -549,3 +549,37 @@ func TestCheckoutSessionAndLinkAPI(t *testing.T) {
 		t.Fatal("another merchant lists the links")
 	}
 }
+
+// Issue #6: the page's installment table follows the typed card: the options
+// the router gives that BIN, with the customer-paid commission in the total,
+// and paying one charges exactly the total shown.
+func TestCheckoutInstallmentsFollowTheCard(t *testing.T) {
+	e := newEnv(t, "")
+	if _, err := e.C.UpdatePOS(ctx, e.POS.ID, &client.POSRequest{Routing: &client.Routing{Weight: 1,
+		InstallmentPlans: []client.Plan{{Name: "vade farkı", CountsBPS: map[string]int64{"2": 200, "3": 300, "6": 600}, CustomerPays: true, Programs: []string{"*"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	cs := session(t, e, func(r *client.CheckoutSessionRequest) { r.Amount = 10000; r.Installments = []int{3, 6} })
+	p := get(t, cs.URL+"/options?lang=en&bin=43550843")
+	if p.status != 200 || p.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("options: %d %s", p.status, p.body)
+	}
+	// 3 instalments: 10000 + 3 % = 10300, the last absorbing the remainder.
+	wantContains(t, p.body, `"n":1`, `"n":3`, `"n":6`, `₺103.00`, `₺106.00`, `2 × ₺34.33 + ₺34.34`)
+	if strings.Contains(p.body, `"n":2`) {
+		t.Fatal("a count the session does not allow was offered")
+	}
+	f := card(t, cs.URL, goodPAN)
+	f.Set("installments", "3")
+	if r := submit(t, cs.URL, f); r.status != http.StatusSeeOther {
+		t.Fatalf("pay: %d %.300s", r.status, r.body)
+	}
+	ps := payments(t, e)
+	if len(ps) != 1 || ps[0].Amount != 10300 || e.Order(ps[0].BankOrderID).Captured != 10300 || e.Order(ps[0].BankOrderID).Installments != 3 {
+		t.Fatalf("charged %+v", ps)
+	}
+	// An unknown card gets a single payment only.
+	if p := get(t, cs.URL+"/options?bin=11112222"); strings.Contains(p.body, `"n":3`) {
+		t.Fatalf("an unknown card was offered installments: %s", p.body)
+	}
+}

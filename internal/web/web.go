@@ -42,6 +42,7 @@ func New(svc *payment.Service, log *slog.Logger) *Server {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOrigin))
 	s.mux.Handle("POST /checkout/{id}", cop.Handler(http.HandlerFunc(s.pay)))
+	s.mux.HandleFunc("GET /checkout/{id}/options", s.checkoutOptions)
 	s.mux.HandleFunc("GET /l/{id}", s.openLink)
 	s.mux.HandleFunc("GET /assets/{name}", s.serveAsset)
 	return s

@@ -148,6 +148,74 @@
       show(number, "");
     }
   });
+  // The installment table depends on the card: once its first 8 digits are
+  // typed, ask Kasa for the options the router gives that card (only the
+  // BIN leaves the page before the form is posted).
+  var optionsURL = form.getAttribute("data-options");
+  var fieldset = form.querySelector("fieldset.installments");
+  var lastBIN = "";
+  function refreshOptions() {
+    var d = digits(number.value);
+    var bin = d.length >= 8 ? d.slice(0, 8) : "";
+    if (!fieldset || !optionsURL || bin === lastBIN || bin === "") {
+      return;
+    }
+    lastBIN = bin;
+    fetch(optionsURL + "&bin=" + bin, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (opts) {
+        if (opts && bin === lastBIN) {
+          renderOptions(opts);
+        }
+      })
+      .catch(function () {});
+  }
+  function renderOptions(opts) {
+    var checked = form.querySelector("input[name=installments]:checked");
+    var keep = checked ? checked.value : "1";
+    if (!opts.some(function (o) { return String(o.n) === keep; })) {
+      keep = "1";
+    }
+    fieldset.querySelectorAll("label.option").forEach(function (l) { l.remove(); });
+    var before = document.getElementById("installments-error");
+    opts.forEach(function (o) {
+      var label = document.createElement("label");
+      label.className = "option";
+      var input = document.createElement("input");
+      input.type = "radio";
+      input.name = "installments";
+      input.value = String(o.n);
+      input.checked = String(o.n) === keep;
+      var name = document.createElement("span");
+      name.className = "opt-name";
+      name.textContent = o.name;
+      var amount = document.createElement("span");
+      amount.className = "opt-amount";
+      amount.textContent = o.monthly;
+      label.append(input, name, amount);
+      if (o.total) {
+        var total = document.createElement("span");
+        total.className = "opt-total";
+        total.textContent = form.getAttribute("data-total-label") + " " + o.total;
+        label.append(total);
+      }
+      fieldset.insertBefore(label, before);
+      input.addEventListener("change", function () { showTotal(o); });
+      if (input.checked) {
+        showTotal(o);
+      }
+    });
+  }
+  // The pay button shows what will be charged, commission included.
+  function showTotal(o) {
+    var fmt = form.getAttribute("data-pay-format");
+    if (fmt) {
+      submit.textContent = fmt.replace("%s", o.total || o.monthly);
+    }
+  }
+
+  number.addEventListener("input", refreshOptions);
+
   number.addEventListener("blur", function () {
     if (number.value !== "") {
       show(number, checkNumber());
