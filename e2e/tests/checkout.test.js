@@ -201,6 +201,10 @@ test("screenshots of the checkout page, desktop and phone", { timeout: 60000 }, 
       await page.setViewportSize(viewport);
       await page.goto(link.url);
       await page.locator("#number").pressSequentially(card.number);
+      // Issue #6: once the BIN is typed, the table shows the router's offer
+      // for this card: the demo's 6 instalments carry a 6 % commission the
+      // customer pays (349,90 ₺ → 370,89 ₺).
+      await page.waitForFunction(() => document.querySelector("fieldset.installments").textContent.includes("370,89"));
       await page.locator("#exp").pressSequentially(card.exp);
       await page.fill("#holder", card.holder);
       await page.locator("#cvc").focus();
