@@ -178,7 +178,7 @@ func suite(t *testing.T, backend string, d *gateway.Descriptor) {
 }
 
 func threeDSuite(t *testing.T, e *kasatest.Env, d *gateway.Descriptor) {
-	for _, model := range []string{gateway.Model3D, gateway.Model3DPay} {
+	for _, model := range []string{gateway.Model3D, gateway.Model3DPay, gateway.Model3DHost} {
 		if !slices.Contains(d.ThreeDModels, model) {
 			continue
 		}
@@ -197,6 +197,9 @@ func createCard3D(t *testing.T, e *kasatest.Env, model, pan string) *client.Paym
 	r := e.Sale(15075)
 	if pan != "" {
 		r.Card.Number = pan
+	}
+	if model == gateway.Model3DHost {
+		r.Card = nil // the bank's own page collects it
 	}
 	r.ThreeD, r.ReturnURL = model, kasatest.ReturnURL
 	p, _, err := e.C.CreatePayment(ctx, r, client.NewIdempotencyKey())
@@ -222,7 +225,7 @@ func get(t *testing.T, e *kasatest.Env, id string) *client.Payment {
 func threeD(t *testing.T, e *kasatest.Env, model string) {
 	t.Run("Success", func(t *testing.T) {
 		p := create3D(t, e, model)
-		final, cb, cbURL, err := kasatest.Drive3D(p.NextAction.RedirectURL, kasatest.ACS{Code: kasatest.ACSCode})
+		final, cb, cbURL, err := drive(e, model, p, kasatest.ACS{Code: kasatest.ACSCode})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +262,7 @@ func threeD(t *testing.T, e *kasatest.Env, model string) {
 	})
 	t.Run("WrongCode", func(t *testing.T) {
 		p := create3D(t, e, model)
-		final, _, _, err := kasatest.Drive3D(p.NextAction.RedirectURL, kasatest.ACS{Code: "000000"})
+		final, _, _, err := drive(e, model, p, kasatest.ACS{Code: "000000"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,7 +273,7 @@ func threeD(t *testing.T, e *kasatest.Env, model string) {
 	})
 	t.Run("Cancel", func(t *testing.T) {
 		p := create3D(t, e, model)
-		if _, _, _, err := kasatest.Drive3D(p.NextAction.RedirectURL, kasatest.ACS{Cancel: true}); err != nil {
+		if _, _, _, err := drive(e, model, p, kasatest.ACS{Cancel: true}); err != nil {
 			t.Fatal(err)
 		}
 		wantStatus(t, get(t, e, p.ID), client.StatusDeclined)
@@ -283,7 +286,7 @@ func threeD(t *testing.T, e *kasatest.Env, model string) {
 		// the POS allows it.
 		t.Run("AttemptedRefusedByDefault", func(t *testing.T) {
 			p := createCard3D(t, e, model, "4000000000000002")
-			if _, _, _, err := kasatest.Drive3D(p.NextAction.RedirectURL, kasatest.ACS{Code: kasatest.ACSCode}); err != nil {
+			if _, _, _, err := drive(e, model, p, kasatest.ACS{Code: kasatest.ACSCode}); err != nil {
 				t.Fatal(err)
 			}
 			got := get(t, e, p.ID)
@@ -298,7 +301,7 @@ func threeD(t *testing.T, e *kasatest.Env, model string) {
 			}
 			defer e.C.UpdatePOS(ctx, e.POS.ID, &client.POSRequest{AllowAttempted3D: ptr(false)})
 			p := createCard3D(t, e, model, "4000000000000002")
-			if _, _, _, err := kasatest.Drive3D(p.NextAction.RedirectURL, kasatest.ACS{Code: kasatest.ACSCode}); err != nil {
+			if _, _, _, err := drive(e, model, p, kasatest.ACS{Code: kasatest.ACSCode}); err != nil {
 				t.Fatal(err)
 			}
 			wantStatus(t, get(t, e, p.ID), client.StatusSucceeded)
@@ -313,7 +316,7 @@ func threeD(t *testing.T, e *kasatest.Env, model string) {
 				}
 			}
 		}
-		_, cb, cbURL, err := kasatest.Drive3D(p.NextAction.RedirectURL, kasatest.ACS{Code: kasatest.ACSCode, Tamper: forge})
+		_, cb, cbURL, err := drive(e, model, p, kasatest.ACS{Code: kasatest.ACSCode, Tamper: forge})
 		if err == nil || cb == nil {
 			t.Fatalf("a forged callback was accepted (%v)", err)
 		}
@@ -325,4 +328,15 @@ func threeD(t *testing.T, e *kasatest.Env, model string) {
 		}
 		wantStatus(t, get(t, e, p.ID), client.StatusSucceeded)
 	})
+}
+
+// drive runs the browser; on a bank-hosted card page it types the
+// simulator's test card.
+func drive(e *kasatest.Env, model string, p *client.Payment, a kasatest.ACS) (string, url.Values, string, error) {
+	if model == gateway.Model3DHost {
+		tc := e.Sim.POS().TestCard
+		mm, yy, _ := strings.Cut(tc.Expiry, "/")
+		a.Card = &kasatest.HostedCard{PAN: tc.PAN, MM: mm, YY: yy, CVV: tc.CVV, Holder: "Ayşe Yılmaz"}
+	}
+	return kasatest.Drive3D(p.NextAction.RedirectURL, a)
 }

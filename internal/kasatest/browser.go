@@ -20,9 +20,45 @@ const ReturnURL = "http://127.0.0.1:1/return"
 type ACS struct {
 	Code   string // one-time code to type; banksim.ACSCode passes
 	Cancel bool
+	// Card is typed into a bank-hosted card page (3D Host), if one appears.
+	Card *HostedCard
 	// Tamper, if set, edits the bank's post-back to Kasa before it is sent;
 	// the untouched post-back is returned by Drive3D for a later replay.
 	Tamper func(url.Values)
+}
+
+// HostedCard is what the "customer" types on a bank's hosted card page.
+type HostedCard struct {
+	PAN, MM, YY, CVV, Holder string
+}
+
+// fill types c into the empty visible inputs of a hosted card page, found
+// by their autocomplete attribute (as browsers do) or their name.
+func (c *HostedCard) fill(f form) {
+	for _, in := range f.inputs {
+		if in["type"] == "hidden" || f.values.Get(in["name"]) != "" {
+			continue
+		}
+		name, ac := strings.ToLower(in["name"]), in["autocomplete"]
+		var v string
+		switch {
+		case ac == "cc-number" || strings.Contains(name, "pan") || strings.Contains(name, "cardnumber"):
+			v = c.PAN
+		case ac == "cc-exp":
+			v = c.MM + c.YY
+		case ac == "cc-exp-month" || strings.Contains(name, "month"):
+			v = c.MM
+		case ac == "cc-exp-year" || strings.Contains(name, "year"):
+			v = c.YY
+		case ac == "cc-csc" || strings.HasPrefix(name, "cv"):
+			v = c.CVV
+		case ac == "cc-name" || strings.Contains(name, "holder"):
+			v = c.Holder
+		default:
+			continue
+		}
+		f.values.Set(in["name"], v)
+	}
 }
 
 // Drive3D plays the customer's browser (without JavaScript): it opens
@@ -60,6 +96,9 @@ func Drive3D(redirectURL string, a ACS) (final string, callback url.Values, call
 		action, err := req.URL.Parse(f.action)
 		if err != nil {
 			return "", nil, "", err
+		}
+		if a.Card != nil {
+			a.Card.fill(f)
 		}
 		if strings.Contains(action.Path, "/_acs/") {
 			f.values.Set("code", a.Code)
@@ -107,12 +146,13 @@ func cloneValues(v url.Values) url.Values {
 type form struct {
 	action, method string
 	values         url.Values
+	inputs         []map[string]string
 }
 
 var (
 	formRE  = regexp.MustCompile(`(?is)<form\b([^>]*)>(.*?)</form>`)
 	inputRE = regexp.MustCompile(`(?is)<input\b([^>]*)>`)
-	attrRE  = regexp.MustCompile(`(?is)\b(name|value|action|method|type)\s*=\s*"([^"]*)"`)
+	attrRE  = regexp.MustCompile(`(?is)\b(name|value|action|method|type|autocomplete)\s*=\s*"([^"]*)"`)
 )
 
 func attrs(s string) map[string]string {
@@ -136,6 +176,7 @@ func parseForm(page string) (form, bool) {
 		a := attrs(in[1])
 		if a["name"] != "" {
 			f.values.Add(a["name"], a["value"])
+			f.inputs = append(f.inputs, a)
 		}
 	}
 	return f, true
