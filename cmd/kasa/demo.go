@@ -10,8 +10,8 @@ import (
 
 	"github.com/kasapos/kasa/client"
 	"github.com/kasapos/kasa/internal/banksim"
-	"github.com/kasapos/kasa/internal/gateway"
 	_ "github.com/kasapos/kasa/internal/banksim/all"
+	"github.com/kasapos/kasa/internal/gateway"
 	"github.com/kasapos/kasa/internal/server"
 )
 

@@ -29,6 +29,7 @@ Usage:
   kasa merchant create --name NAME [--mode test|live] [...]      create a merchant and print its API key
   kasa bins import FILE.csv                                      import a BIN table (tr-bins.csv format)
   kasa keys new                                                  print a new master keyring spec
+  kasa reconcile --date 2026-11-23 [--merchant ID] [--pos ID] [--json]   compare a day's payments with the banks
 
 Environment: KASA_DATABASE_URL, KASA_MASTER_KEYS ("id:base64key,…", first is primary).
 `
@@ -56,6 +57,8 @@ func main() {
 		err = runBins(args, log)
 	case "keys":
 		err = runKeys(args)
+	case "reconcile":
+		err = runReconcile(args, log)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:
@@ -80,6 +83,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) {
 	fs.DurationVar(&cfg.ResolveAfter, "resolve-after", 0, "how old an open payment must be before the resolver queries the bank (default 2 × bank timeout)")
 	fs.DurationVar(&cfg.IdempotencyStale, "idempotency-stale", 0, "age after which a dead request's idempotency claim may be taken over (default 2m; must exceed the longest request)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL browsers and banks use to reach Kasa (default: the listen URL)")
+	fs.StringVar(&cfg.ReconcileAt, "reconcile-at", "", "daily end-of-day reconciliation of the previous day at HH:MM Istanbul time (default off)")
 	cfg.MasterKeys = os.Getenv("KASA_MASTER_KEYS")
 }
 

@@ -3,6 +3,7 @@ package banksim
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -169,6 +170,20 @@ func (b *Book) All() []Order {
 		out = append(out, b.orders[k].clone())
 	}
 	return out
+}
+
+// Delete removes one order, as if the bank had lost it (reconciliation
+// tests); it reports whether the order existed.
+func (b *Book) Delete(merchant, id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := orderKey{merchant, id}
+	if _, ok := b.orders[k]; !ok {
+		return false
+	}
+	delete(b.orders, k)
+	b.order = slices.DeleteFunc(b.order, func(x orderKey) bool { return x == k })
+	return true
 }
 
 // Reset empties the book.

@@ -19,6 +19,7 @@ import (
 	"github.com/kasapos/kasa/internal/api"
 	"github.com/kasapos/kasa/internal/gateway"
 	"github.com/kasapos/kasa/internal/payment"
+	"github.com/kasapos/kasa/internal/reconcile"
 	"github.com/kasapos/kasa/internal/secret"
 	"github.com/kasapos/kasa/internal/store"
 	"github.com/kasapos/kasa/internal/store/postgres"
@@ -57,6 +58,9 @@ type Config struct {
 	// and due retries (default 1 s).
 	WebhookEvery time.Duration
 	Log          *slog.Logger
+	// ReconcileAt ("HH:MM", Istanbul) runs the end-of-day reconciliation
+	// of the previous day for every POS daily; empty: off.
+	ReconcileAt string
 }
 
 // Kasa is a running node.
@@ -126,6 +130,11 @@ func Open(ctx context.Context, cfg Config) (*Kasa, error) {
 		cfg.ResolveAfter = 2 * gateway.DefaultTimeout
 		if cfg.BankTimeout > 0 {
 			cfg.ResolveAfter = 2 * cfg.BankTimeout
+		}
+	}
+	if cfg.ReconcileAt != "" {
+		if _, _, err := reconcile.ParseClock(cfg.ReconcileAt); err != nil {
+			return nil, err
 		}
 	}
 	if cfg.IdempotencyRetention < 24*time.Hour {
@@ -212,6 +221,13 @@ func (k *Kasa) Start() error {
 		k.resolveLoop(ctx)
 	}()
 	k.wg.Go(func() { k.Webhooks.Run(ctx) })
+	if k.Config.ReconcileAt != "" {
+		k.wg.Go(func() {
+			if err := reconcile.New(k.Service).Schedule(ctx, k.Config.ReconcileAt); err != nil {
+				k.Config.Log.Error("reconciliation schedule", "err", err)
+			}
+		})
+	}
 	return nil
 }
 

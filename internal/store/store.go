@@ -336,6 +336,36 @@ type WebhookDeliveryFilter struct {
 	Limit      int
 }
 
+// Reconciliation is one stored end-of-day reconciliation report of a
+// merchant: the day's payments compared with the bank's view of each order.
+// The report itself is JSON owned by internal/reconcile; the columns are
+// what lists and the scheduler filter on.
+type Reconciliation struct {
+	ID         string
+	MerchantID string
+	Mode       Mode
+	Date       string // Istanbul day, "2006-01-02"
+	POSID      string // "" when the report covers every POS of the merchant
+	Trigger    string // "api", "scheduled", "cli"
+	Payments   int    // payments examined
+	Mismatches int
+	Unverified int // payments the bank did not answer for
+	Report     []byte
+	CreatedAt  time.Time
+}
+
+// ReconciliationFilter selects reports newest first by (CreatedAt, ID).
+type ReconciliationFilter struct {
+	MerchantID string
+	Mode       Mode
+	Date       string
+	POSID      string
+	Trigger    string
+	BeforeTime time.Time
+	BeforeID   string
+	Limit      int
+}
+
 // BINRow is one imported BIN table row (the tr-bins.csv format).
 type BINRow struct {
 	Prefix     string
@@ -538,6 +568,13 @@ type Store interface {
 	ListWebhookDeliveries(ctx context.Context, f WebhookDeliveryFilter) ([]*WebhookDelivery, error)
 	// ListWebhookAttempts returns the attempts of the given deliveries in order.
 	ListWebhookAttempts(ctx context.Context, deliveryIDs []string) ([]*WebhookAttempt, error)
+
+	// Reconciliation reports (issue #5). CreateReconciliation stores r and,
+	// if ev is not nil, its outbox event in one transaction.
+	CreateReconciliation(ctx context.Context, r *Reconciliation, ev *Event) error
+	GetReconciliation(ctx context.Context, merchantID, id string) (*Reconciliation, error)
+	// ListReconciliations requires f.MerchantID and f.Mode; newest first.
+	ListReconciliations(ctx context.Context, f ReconciliationFilter) ([]*Reconciliation, error)
 }
 
 // Tx is the set of writes that must commit together with a state change.
