@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"html/template"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -24,7 +23,6 @@ type gateForm struct {
 	model, txnCode, orderID, lang    string
 	amount, currency, install, okURL string
 	failURL                          string
-	expires                          time.Time
 }
 
 // session is an authenticated 3D-model payment awaiting provisioning: the
@@ -33,7 +31,6 @@ type session struct {
 	m                   Merchant
 	p                   payment
 	secureID, eci, cavv string
-	expires             time.Time
 }
 
 // readGateForm checks the merchant, the form hash and the request time. A
@@ -78,17 +75,12 @@ func (s *Server) readGateForm(w http.ResponseWriter, r *http.Request, models ...
 		http.Error(w, errDateTime.Message, http.StatusBadRequest)
 	case !reRandom.MatchString(v.Get("randomNumber")):
 		http.Error(w, errRandom.Message, http.StatusBadRequest)
-	case !validURL(f.okURL) || !validURL(f.failURL) || !reOrderID.MatchString(f.orderID):
+	case !gateway.ValidEndpoint(f.okURL) || !gateway.ValidEndpoint(f.failURL) || !reOrderID.MatchString(f.orderID):
 		http.Error(w, "Geçersiz form", http.StatusBadRequest)
 	default:
 		return f, true
 	}
 	return nil, false
-}
-
-func validURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 // handleGate serves securepay: 3D and 3D_PAY forms carrying the card.
@@ -110,11 +102,8 @@ func (s *Server) handlePayHosting(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "form okunamadı", http.StatusBadRequest)
 			return
 		}
-		s.mu.Lock()
-		f := s.hosted[id]
-		delete(s.hosted, id) // one card entry per page
-		s.mu.Unlock()
-		if f == nil || time.Now().After(f.expires) {
+		f, ok := s.hosted.Take(id, nil) // one card entry per page
+		if !ok {
 			http.Error(w, "Oturum bulunamadı veya süresi doldu", http.StatusGone)
 			return
 		}
@@ -127,11 +116,7 @@ func (s *Server) handlePayHosting(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := randomHex(16)
-	f.expires = time.Now().Add(sessionTTL)
-	s.mu.Lock()
-	s.prune()
-	s.hosted[id] = f
-	s.mu.Unlock()
+	s.hosted.Put(id, f)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	cardPage.Execute(w, map[string]string{"Action": PathPayHosting + "?session=" + id, "Merchant": f.m.Name, "Amount": f.amount + " " + f.currency})
@@ -189,14 +174,11 @@ func (s *Server) complete(f *gateForm, p payment, res banksim.ACSOutcome) (strin
 		return f.failURL, s.failure(f, vpsError{err3DFailed.Code, msg3DCancelled})
 	}
 	if f.model == "3D" {
-		sess := &session{m: f.m, p: p, eci: eci, expires: time.Now().Add(sessionTTL),
+		sess := &session{m: f.m, p: p, eci: eci,
 			secureID: base64.StdEncoding.EncodeToString(randomBytes(20)),
 			cavv:     base64.StdEncoding.EncodeToString(randomBytes(21))}
 		md := strings.ToUpper(randomHex(32))
-		s.mu.Lock()
-		s.prune()
-		s.sessions[md] = sess
-		s.mu.Unlock()
+		s.sessions.Put(md, sess)
 		return f.okURL, sign([]gateway.Field{
 			{Name: "txnCode", Value: "3001"}, // the only value seen in the bank's 3D-model callbacks
 			{Name: "responseCode", Value: codeApproved},
@@ -269,38 +251,25 @@ func maskName(name string) string {
 // callback carried.
 func (s *Server) provision3D(m Merchant, req *apiRequest, now time.Time) outcome {
 	st, t := req.SecureTransaction, req.Transaction
-	s.mu.Lock()
-	sess := s.sessions[st.SecureMd]
-	if sess == nil || time.Now().After(sess.expires) || sess.m.MerchantSafeID != m.MerchantSafeID ||
-		sess.p.orderID != req.Order.OrderID || sess.p.typ != txnType(req.TxnCode) ||
-		!eq(st.SecureData, sess.cavv) || st.SecureID != sess.secureID || st.SecureEcomInd != sess.eci {
-		s.mu.Unlock()
-		return failed(errNoSession)
-	}
-	p := sess.p
-	if t == nil || t.Amount != p.amount.Decimal() || t.CurrencyCode.String() != p.amount.Currency.Numeric ||
-		t.InstallCount.String() != itoa(p.inst) {
-		s.mu.Unlock()
-		return failed(errAmount)
-	}
-	delete(s.sessions, st.SecureMd)
-	s.mu.Unlock()
-	return s.charge(m, p, now)
-}
-
-// prune drops expired sessions; the caller holds s.mu.
-func (s *Server) prune() {
-	now := time.Now()
-	for k, v := range s.sessions {
-		if now.After(v.expires) {
-			delete(s.sessions, k)
+	refusal := errNoSession
+	sess, ok := s.sessions.Take(st.SecureMd, func(sess *session) bool {
+		if sess.m.MerchantSafeID != m.MerchantSafeID ||
+			sess.p.orderID != req.Order.OrderID || sess.p.typ != txnType(req.TxnCode) ||
+			!eq(st.SecureData, sess.cavv) || st.SecureID != sess.secureID || st.SecureEcomInd != sess.eci {
+			return false
 		}
-	}
-	for k, v := range s.hosted {
-		if now.After(v.expires) {
-			delete(s.hosted, k)
+		p := sess.p
+		if t == nil || t.Amount != p.amount.Decimal() || t.CurrencyCode.String() != p.amount.Currency.Numeric ||
+			t.InstallCount.String() != itoa(p.inst) {
+			refusal = errAmount
+			return false
 		}
+		return true
+	})
+	if !ok {
+		return failed(refusal)
 	}
+	return s.charge(m, sess.p, now)
 }
 
 func randomBytes(n int) []byte {

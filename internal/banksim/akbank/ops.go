@@ -14,8 +14,7 @@ import (
 
 var (
 	reOrderID = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
-	reAmount  = regexp.MustCompile(`^[0-9]{1,12}\.[0-9]{2}$`)   // always two decimals
-	reExpiry  = regexp.MustCompile(`^(0[1-9]|1[0-2])[0-9]{2}$`) // MMYY
+	reAmount  = regexp.MustCompile(`^[0-9]{1,12}\.[0-9]{2}$`) // always two decimals
 	reCVV     = regexp.MustCompile(`^[0-9]{3,4}$`)
 	rePAN     = regexp.MustCompile(`^[0-9]{12,19}$`)
 	reRandom  = regexp.MustCompile(`^[0-9A-Fa-f]{128}$`)
@@ -91,33 +90,8 @@ func (s *Server) process(m Merchant, op string, req *apiRequest) reply {
 	return s.reply(m, req, o, now)
 }
 
-func parseCurrency(numeric string) (money.Currency, bool) {
-	switch numeric {
-	case "949", "840", "978", "826":
-		return money.MustCurrency(numeric), true
-	}
-	return money.Currency{}, false
-}
-
 func parseAmount(s string, c money.Currency) (money.Amount, bool) {
-	if !reAmount.MatchString(s) {
-		return money.Amount{}, false
-	}
-	a, err := money.ParseDecimal(s, c)
-	if err != nil || a.Minor <= 0 {
-		return money.Amount{}, false
-	}
-	return a, true
-}
-
-func parseExpiry(s string) (card.Expiry, bool) {
-	if !reExpiry.MatchString(s) {
-		return card.Expiry{}, false
-	}
-	mm, _ := strconv.Atoi(s[:2])
-	yy, _ := strconv.Atoi(s[2:])
-	e, err := card.NewExpiry(mm, yy)
-	return e, err == nil
+	return banksim.ParseAmount(reAmount, s, c)
 }
 
 // payment is a validated sale or pre-auth, from the API or the 3D gate.
@@ -135,7 +109,7 @@ type payment struct {
 // is 1 for a single payment; more only in TRY and within the merchant's plan.
 func validate(m Merchant, typ banksim.TxnType, amount, cur, inst, pan, expiry, cvv string) (payment, *vpsError) {
 	p := payment{typ: typ}
-	c, ok := parseCurrency(cur)
+	c, ok := banksim.ParseCurrency(cur)
 	if !ok {
 		return p, &errCurrency
 	}
@@ -153,7 +127,7 @@ func validate(m Merchant, typ banksim.TxnType, amount, cur, inst, pan, expiry, c
 	if p.card, err = card.ParsePAN(pan); err != nil {
 		return p, &errPAN
 	}
-	if p.exp, ok = parseExpiry(expiry); !ok {
+	if p.exp, ok = banksim.ParseMMYY(expiry); !ok {
 		return p, &errExpiry
 	}
 	if !reCVV.MatchString(cvv) {
@@ -185,44 +159,23 @@ func (s *Server) authorizeAPI(m Merchant, req *apiRequest, now time.Time) outcom
 
 // charge runs a sale or pre-auth through the issuer and records it.
 func (s *Server) charge(m Merchant, p payment, now time.Time) outcome {
-	var out outcome
-	s.Book().Update(m.MerchantSafeID, p.orderID, func(o *banksim.Order) *banksim.Order {
-		if o != nil && o.State != banksim.OrderDeclined {
-			out = failed(errDuplicate) // refused before reaching the issuer
-			out.msg = "Sipariş Numarası : " + p.orderID + " tekil olmalıdır"
-			return nil
-		}
-		created := o == nil
-		if created {
-			o = &banksim.Order{CreatedAt: now}
-		}
-		o.Type, o.Currency, o.Installments = p.typ, p.amount.Currency.Code, p.inst
-		o.Card, o.Holder = p.card.Masked(), p.holder
-		o.AuthAttempts++
-		t := banksim.Txn{Type: p.typ, Amount: p.amount.Minor, TransID: banksim.NewTransID(now), HostRef: banksim.NewHostRef(now), Time: now}
-		if d, declined := banksim.Decide(p.card.Reveal(), p.exp, p.amount, now); declined {
-			t.Code, t.ErrorCode, t.Message = d.Code, errProvision.Code, d.Message
-			o.State = banksim.OrderDeclined
-			out = outcome{code: errProvision.Code, msg: errProvision.Message, hostCode: d.Code,
-				hostMsg: "1" + d.Code + " " + d.Message, authCode: "000000", rrn: t.HostRef, stan: nextStan()}
-		} else {
-			t.Approved, t.Code, t.AuthCode, t.Message = true, "00", banksim.NewAuthCode("3"), msgApproved
-			o.Authorized, o.AuthorizedAt = p.amount.Minor, now
-			o.AuthCode, o.HostRef, o.TransID = t.AuthCode, t.HostRef, t.TransID
-			if p.typ == banksim.TxnAuth {
-				o.State, o.Captured, o.CapturedAt = banksim.OrderCaptured, p.amount.Minor, now
-			} else {
-				o.State = banksim.OrderAuthorized
-			}
-			out = approved(t)
-		}
-		o.Txns = append(o.Txns, t)
-		if created {
-			return o
-		}
-		return nil
-	})
-	return out
+	r := s.Book().Charge(m.MerchantSafeID, p.orderID, banksim.Charge{
+		Type: p.typ, Amount: p.amount, Installments: p.inst, PAN: p.card.Reveal(), Expiry: p.exp,
+		Card: p.card.Masked(), Holder: p.holder,
+		AuthCode: func() string { return banksim.NewAuthCode("3") }, ApprovedMessage: msgApproved,
+		DeclineErrorCode: errProvision.Code,
+	}, now)
+	switch {
+	case r.Duplicate:
+		out := failed(errDuplicate) // refused before reaching the issuer
+		out.msg = "Sipariş Numarası : " + p.orderID + " tekil olmalıdır"
+		return out
+	case r.Declined:
+		d := r.Decline
+		return outcome{code: errProvision.Code, msg: errProvision.Message, hostCode: d.Code,
+			hostMsg: "1" + d.Code + " " + d.Message, authCode: "000000", rrn: r.Txn.HostRef, stan: nextStan()}
+	}
+	return approved(r.Txn)
 }
 
 func approved(t banksim.Txn) outcome {
@@ -269,7 +222,7 @@ func (s *Server) postAuth(m Merchant, req *apiRequest, now time.Time) outcome {
 			out = failed(errCaptureAmt)
 		default:
 			out = approve(o, banksim.TxnPostAuth, a.Minor, now)
-			o.Captured, o.CapturedAt, o.State = a.Minor, now, banksim.OrderCaptured
+			o.MarkCaptured(a.Minor, now)
 		}
 		return nil
 	})
@@ -291,12 +244,9 @@ func (s *Server) cancel(m Merchant, req *apiRequest, now time.Time) outcome {
 			out = failed(errVoidRefunded)
 			return nil
 		}
-		amt := o.Captured
-		if o.State == banksim.OrderAuthorized {
-			amt = o.Authorized
-		}
+		amt := o.VoidAmount()
 		out = approve(o, banksim.TxnVoid, amt, now)
-		o.State, o.VoidedAt = banksim.OrderVoided, now
+		o.MarkVoided(now)
 		return nil
 	})
 	return out
@@ -339,11 +289,7 @@ func (s *Server) refund(m Merchant, req *apiRequest, now time.Time) outcome {
 			fail(errRefundAmount)
 		default:
 			out = approve(o, banksim.TxnCredit, amount, now)
-			o.Refunded += amount
-			o.State = banksim.OrderPartiallyRefunded
-			if o.Refunded == o.Captured {
-				o.State = banksim.OrderRefunded
-			}
+			o.AddRefund(amount)
 		}
 		return nil
 	})

@@ -21,7 +21,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/kasapos/kasa/internal/banksim"
@@ -58,15 +57,7 @@ func Sandbox() Merchant {
 	}
 }
 
-func (m Merchant) maxInstallments() int {
-	switch {
-	case m.MaxInstallments < 0:
-		return 1
-	case m.MaxInstallments == 0:
-		return 12
-	}
-	return m.MaxInstallments
-}
+func (m Merchant) maxInstallments() int { return banksim.InstallmentLimit(m.MaxInstallments) }
 
 // Config configures a simulator.
 type Config struct {
@@ -88,10 +79,9 @@ type Server struct {
 	*banksim.Core
 	cfg Config
 
-	mu        sync.RWMutex
-	merchants map[string]Merchant // by MerchantSafeID
-	sessions  map[string]*session // authenticated 3D-model payments by secureMd
-	hosted    map[string]*gateForm
+	merchants banksim.Merchants[Merchant] // by MerchantSafeID
+	sessions  *banksim.Pending[*session]  // authenticated 3D-model payments by secureMd
+	hosted    *banksim.Pending[*gateForm]
 }
 
 // New builds a simulator; call Start to listen or mount Handler yourself.
@@ -100,11 +90,10 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{
-		Core:      banksim.NewCore(cfg.Logger),
-		cfg:       cfg,
-		merchants: map[string]Merchant{},
-		sessions:  map[string]*session{},
-		hosted:    map[string]*gateForm{},
+		Core:     banksim.NewCore(cfg.Logger),
+		cfg:      cfg,
+		sessions: banksim.NewPending[*session](sessionTTL),
+		hosted:   banksim.NewPending[*gateForm](sessionTTL),
 	}
 	s.AddMerchant(Sandbox())
 	for _, m := range cfg.Merchants {
@@ -130,17 +119,12 @@ func (s *Server) ThreeDGateURL() string { return s.URL() + PathGate }
 
 // AddMerchant adds or replaces a merchant.
 func (s *Server) AddMerchant(m Merchant) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.merchants[m.MerchantSafeID] = m
+	s.merchants.Add(m.MerchantSafeID, m)
 }
 
 // Merchant looks a merchant up by merchantSafeId.
 func (s *Server) Merchant(id string) (Merchant, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	m, ok := s.merchants[id]
-	return m, ok
+	return s.merchants.Get(id)
 }
 
 func eq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

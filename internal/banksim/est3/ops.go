@@ -144,14 +144,7 @@ func parseCurrency(m Merchant, numeric string) (money.Currency, bool) {
 }
 
 func parseAmount(s string, c money.Currency) (money.Amount, bool) {
-	if !reAmount.MatchString(s) {
-		return money.Amount{}, false
-	}
-	a, err := money.ParseDecimal(s, c)
-	if err != nil || a.Minor <= 0 {
-		return money.Amount{}, false
-	}
-	return a, true
+	return banksim.ParseAmount(reAmount, s, c)
 }
 
 // parseInstallments reads Taksit: "" (or 0/1) is a single payment.
@@ -229,55 +222,22 @@ func (s *Server) authorize(m Merchant, req *cc5Request, typ banksim.TxnType, now
 	}
 
 	digits := pan.Reveal()
-	var rep reply
-	s.Book().Update(m.ClientID, req.OrderID, func(o *banksim.Order) *banksim.Order {
-		if o != nil && o.State != banksim.OrderDeclined {
-			// A used order id is refused before reaching the issuer.
-			rep = errorReply(req, now, errDuplicate)
-			return nil
-		}
-		created := o == nil
-		if created {
-			o = &banksim.Order{CreatedAt: now}
-		}
-		o.Type = typ
-		o.Currency = cur.Code
-		o.Installments = inst
-		o.Card = pan.Masked()
-		o.Holder = req.BillTo.Name
-		o.Email = req.Email
-		o.ClientIP = req.IPAddress
-		o.AuthAttempts++
-
-		t := banksim.Txn{Type: typ, Amount: amount.Minor, TransID: banksim.NewTransID(now), HostRef: banksim.NewHostRef(now), Time: now}
-		if d, declined := banksim.Decide(digits, exp, amount, now); declined {
-			t.Code, t.Message = d.Code, d.Message
-			o.State = banksim.OrderDeclined
-			o.Txns = append(o.Txns, t)
-			rep = declinedReply(req.OrderID, t)
-		} else {
-			prefix := "P"
-			if typ == banksim.TxnPreAuth {
-				prefix = "T"
-			}
-			t.Approved, t.Code, t.AuthCode = true, "00", banksim.NewAuthCode(prefix)
-			o.Authorized = amount.Minor
-			o.AuthorizedAt = now
-			o.AuthCode, o.HostRef, o.TransID = t.AuthCode, t.HostRef, t.TransID
-			if typ == banksim.TxnAuth {
-				o.State, o.Captured, o.CapturedAt = banksim.OrderCaptured, amount.Minor, now
-			} else {
-				o.State = banksim.OrderAuthorized
-			}
-			o.Txns = append(o.Txns, t)
-			rep = approvedReply(m, req.OrderID, t, cardBrand(digits))
-		}
-		if created {
-			return o
-		}
-		return nil
-	})
-	return rep
+	authPrefix := "P"
+	if typ == banksim.TxnPreAuth {
+		authPrefix = "T"
+	}
+	r := s.Book().Charge(m.ClientID, req.OrderID, banksim.Charge{
+		Type: typ, Amount: amount, Installments: inst, PAN: digits, Expiry: exp,
+		Card: pan.Masked(), Holder: req.BillTo.Name, Email: req.Email, ClientIP: req.IPAddress,
+		AuthCode: func() string { return banksim.NewAuthCode(authPrefix) },
+	}, now)
+	switch {
+	case r.Duplicate:
+		return errorReply(req, now, errDuplicate) // refused before reaching the issuer
+	case r.Declined:
+		return declinedReply(req.OrderID, r.Txn)
+	}
+	return approvedReply(m, req.OrderID, r.Txn, cardBrand(digits))
 }
 
 func (s *Server) postAuth(m Merchant, req *cc5Request, now time.Time) reply {
@@ -311,7 +271,7 @@ func (s *Server) postAuth(m Merchant, req *cc5Request, now time.Time) reply {
 		}
 		t := banksim.Txn{Type: banksim.TxnPostAuth, Amount: amt, Approved: true, Code: "00", AuthCode: o.AuthCode,
 			HostRef: banksim.NewHostRef(now), TransID: banksim.NewTransID(now), Time: now}
-		o.Captured, o.CapturedAt, o.State = amt, now, banksim.OrderCaptured
+		o.MarkCaptured(amt, now)
 		o.Txns = append(o.Txns, t)
 		rep = approvedReply(m, req.OrderID, t, "")
 		return nil
@@ -323,20 +283,17 @@ func (s *Server) void(m Merchant, req *cc5Request, now time.Time) reply {
 	var rep reply
 	s.Book().Update(m.ClientID, req.OrderID, func(o *banksim.Order) *banksim.Order {
 		switch {
-		case o == nil || o.State == banksim.OrderDeclined || o.State == banksim.OrderVoided || o.Settled:
+		case !o.Voidable():
 			rep = errorReply(req, now, errNoVoid)
 			return nil
 		case o.Refunded > 0:
 			rep = errorReply(req, now, errVoidRefunded)
 			return nil
 		}
-		amt := o.Captured
-		if o.State == banksim.OrderAuthorized {
-			amt = o.Authorized
-		}
+		amt := o.VoidAmount()
 		t := banksim.Txn{Type: banksim.TxnVoid, Amount: amt, Approved: true, Code: "00", AuthCode: o.AuthCode,
 			HostRef: banksim.NewHostRef(now), TransID: banksim.NewTransID(now), Time: now}
-		o.State, o.VoidedAt = banksim.OrderVoided, now
+		o.MarkVoided(now)
 		o.Txns = append(o.Txns, t)
 		rep = approvedReply(m, req.OrderID, t, "")
 		return nil
@@ -381,11 +338,7 @@ func (s *Server) credit(m Merchant, req *cc5Request, now time.Time) reply {
 		default:
 			t := banksim.Txn{Type: banksim.TxnCredit, Amount: amt, Approved: true, Code: "00", AuthCode: banksim.NewAuthCode("R"),
 				HostRef: banksim.NewHostRef(now), TransID: banksim.NewTransID(now), Time: now}
-			o.Refunded += amt
-			o.State = banksim.OrderPartiallyRefunded
-			if o.Refunded == o.Captured {
-				o.State = banksim.OrderRefunded
-			}
+			o.AddRefund(amt)
 			o.Txns = append(o.Txns, t)
 			rep = approvedReply(m, req.OrderID, t, "")
 		}

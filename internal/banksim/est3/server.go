@@ -59,15 +59,7 @@ func PaytenSandbox() Merchant {
 	}
 }
 
-func (m Merchant) maxInstallments() int {
-	switch {
-	case m.MaxInstallments < 0:
-		return 1
-	case m.MaxInstallments == 0:
-		return 12
-	}
-	return m.MaxInstallments
-}
+func (m Merchant) maxInstallments() int { return banksim.InstallmentLimit(m.MaxInstallments) }
 
 func (m Merchant) accepts(numeric string) bool {
 	if m.Currencies == nil {
@@ -131,7 +123,7 @@ type Server struct {
 	cfg Config
 
 	mu        sync.RWMutex
-	merchants map[string]Merchant
+	merchants banksim.Merchants[Merchant]
 	gate      http.Handler
 	threeD    pending3D
 }
@@ -142,9 +134,8 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{
-		Core:      banksim.NewCore(cfg.Logger),
-		cfg:       cfg,
-		merchants: map[string]Merchant{},
+		Core: banksim.NewCore(cfg.Logger),
+		cfg:  cfg,
 	}
 	s.gate = http.HandlerFunc(s.handleGate)
 	if !cfg.NoPaytenSandbox {
@@ -178,17 +169,12 @@ func (s *Server) ThreeDGateURL() string { return s.URL() + PathThreeDGate }
 
 // AddMerchant adds or replaces a store.
 func (s *Server) AddMerchant(m Merchant) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.merchants[m.ClientID] = m
+	s.merchants.Add(m.ClientID, m)
 }
 
 // Merchant looks a store up by ClientId.
 func (s *Server) Merchant(clientID string) (Merchant, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	m, ok := s.merchants[clientID]
-	return m, ok
+	return s.merchants.Get(clientID)
 }
 
 // SetThreeDGate replaces the handler of /fim/est3Dgate, e.g. to make a test

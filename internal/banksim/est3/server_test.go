@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kasapos/kasa/internal/banksim"
+	"github.com/kasapos/kasa/internal/gateway/latin5"
 )
 
 // These tests speak raw CC5Request XML, as the bank's documentation
@@ -65,7 +66,7 @@ func send(t *testing.T, s *Server, fields ...string) *resp {
 		b.WriteString("<" + fields[i] + ">" + fields[i+1] + "</" + fields[i] + ">")
 	}
 	b.WriteString("</CC5Request>")
-	return post(t, s, "text/xml", toLatin5([]byte(b.String())))
+	return post(t, s, "text/xml", latin5.Encode([]byte(b.String())))
 }
 
 func post(t *testing.T, s *Server, ctype string, body []byte) *resp {
@@ -80,7 +81,7 @@ func post(t *testing.T, s *Server, ctype string, body []byte) *resp {
 		t.Fatalf("http %d: %s", hr.StatusCode, raw)
 	}
 	dec := xml.NewDecoder(bytes.NewReader(raw))
-	dec.CharsetReader = charsetReader
+	dec.CharsetReader = latin5.CharsetReader
 	var r resp
 	if err := dec.Decode(&r); err != nil {
 		t.Fatalf("reply is not XML: %v\n%s", err, raw)
@@ -347,7 +348,7 @@ func TestFaultsByOperationOverHTTP(t *testing.T) {
 	}
 	ctl.Body.Close()
 	wantCode(t, send(t, s, auth("Auth", "H1", "10.00", "949", "", pan, "12/30")...), "00", "") // Auth unaffected
-	resp, err := http.Post(s.APIURL(), "text/xml", bytes.NewReader(toLatin5([]byte(`<CC5Request><Name>ISBANKAPI</Name><Password>ISBANK07</Password><ClientId>700655000200</ClientId><Type>Credit</Type><OrderId>H1</OrderId></CC5Request>`))))
+	resp, err := http.Post(s.APIURL(), "text/xml", bytes.NewReader(latin5.Encode([]byte(`<CC5Request><Name>ISBANKAPI</Name><Password>ISBANK07</Password><ClientId>700655000200</ClientId><Type>Credit</Type><OrderId>H1</OrderId></CC5Request>`))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +389,7 @@ func TestNoLeakedGoroutines(t *testing.T) {
 	s.Faults().SetDefault(banksim.AnyOp, banksim.TimeoutAfter)
 	tr := &http.Transport{}
 	client := &http.Client{Transport: tr, Timeout: 100 * time.Millisecond}
-	body := toLatin5([]byte(`<CC5Request><Name>ISBANKAPI</Name><Password>ISBANK07</Password><ClientId>700655000200</ClientId><Type>Void</Type><OrderId>X</OrderId></CC5Request>`))
+	body := latin5.Encode([]byte(`<CC5Request><Name>ISBANKAPI</Name><Password>ISBANK07</Password><ClientId>700655000200</ClientId><Type>Void</Type><OrderId>X</OrderId></CC5Request>`))
 	if _, err := client.Post(s.APIURL(), "text/xml", bytes.NewReader(body)); err == nil {
 		t.Error("hanging request answered")
 	}

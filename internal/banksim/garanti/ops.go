@@ -118,27 +118,6 @@ func batchNum(t time.Time) string { return fmt.Sprintf("%06d", t.In(bankZone).Ye
 // authCode is six digits, as Garanti's approval codes are.
 func authCode() string { return fmt.Sprintf("%06d", rand.IntN(1000000)) }
 
-func parseCurrency(numeric string) (money.Currency, bool) {
-	switch numeric {
-	case "949", "840", "978", "826":
-		c, err := money.ParseCurrency(numeric)
-		return c, err == nil
-	}
-	return money.Currency{}, false
-}
-
-// parseInstallments reads InstallmentCnt: "" (or 0/1) is a single payment.
-func parseInstallments(s string) (int, bool) {
-	if s == "" {
-		return 1, true
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > 99 {
-		return 0, false
-	}
-	return max(n, 1), true
-}
-
 // cardInput is a card as the bank received it, already validated.
 type cardInput struct {
 	pan    card.PAN
@@ -173,57 +152,19 @@ type sale struct {
 	email    string
 }
 
-// saleResult is what booking a sale gave: a processed transaction, or a
-// refusal before the issuer (dup).
-type saleResult struct {
-	txn banksim.Txn
-	dup bool
-}
-
 // book runs a sale through the decline rules and the order book. A used
-// order id is refused before reaching the issuer; after a decline it may be
-// reused.
-func (s *Server) book(m Merchant, sl sale, now time.Time) saleResult {
-	var res saleResult
-	digits := sl.card.pan.Reveal()
-	s.Book().Update(m.TerminalID, sl.orderID, func(o *banksim.Order) *banksim.Order {
-		if o != nil && o.State != banksim.OrderDeclined {
-			res.dup = true
-			return nil
-		}
-		created := o == nil
-		if created {
-			o = &banksim.Order{CreatedAt: now}
-		}
-		o.Type, o.Currency, o.Installments = sl.typ, sl.amount.Currency.Code, sl.inst
-		o.Card, o.Email, o.ClientIP = sl.card.pan.Masked(), sl.email, sl.clientIP
-		o.AuthAttempts++
-		t := banksim.Txn{Type: sl.typ, Amount: sl.amount.Minor, HostRef: banksim.NewHostRef(now), TransID: banksim.NewTransID(now), Time: now}
-		if d, declined := banksim.Decide(digits, sl.card.expiry, sl.amount, now); declined {
-			t.Code, t.Message = d.Code, d.Message
-			o.State = banksim.OrderDeclined
-		} else {
-			t.Approved, t.Code, t.AuthCode = true, "00", authCode()
-			o.Authorized, o.AuthorizedAt = sl.amount.Minor, now
-			o.AuthCode, o.HostRef, o.TransID = t.AuthCode, t.HostRef, t.TransID
-			o.State = banksim.OrderAuthorized
-			if sl.typ == banksim.TxnAuth {
-				o.State, o.Captured, o.CapturedAt = banksim.OrderCaptured, sl.amount.Minor, now
-			}
-		}
-		o.Txns = append(o.Txns, t)
-		res.txn = t
-		if created {
-			return o
-		}
-		return nil
-	})
-	return res
+// order id is refused before reaching the issuer (Duplicate); after a
+// decline it may be reused.
+func (s *Server) book(m Merchant, sl sale, now time.Time) banksim.ChargeResult {
+	return s.Book().Charge(m.TerminalID, sl.orderID, banksim.Charge{
+		Type: sl.typ, Amount: sl.amount, Installments: sl.inst, PAN: sl.card.pan.Reveal(), Expiry: sl.card.expiry,
+		Card: sl.card.pan.Masked(), Email: sl.email, ClientIP: sl.clientIP, AuthCode: authCode,
+	}, now)
 }
 
 func (s *Server) authorize(m Merchant, req *gvpsRequest, op string, now time.Time) reply {
 	tr := req.Transaction
-	cur, ok := parseCurrency(tr.CurrencyCode)
+	cur, ok := banksim.ParseCurrency(tr.CurrencyCode)
 	if !ok {
 		return errorReply(req, now, errCurrency)
 	}
@@ -232,7 +173,7 @@ func (s *Server) authorize(m Merchant, req *gvpsRequest, op string, now time.Tim
 		return errorReply(req, now, errMandatory)
 	}
 	amount := money.New(minor, cur)
-	inst, ok := parseInstallments(tr.InstallmentCnt)
+	inst, ok := banksim.ParseInstallments(tr.InstallmentCnt)
 	if !ok || (inst > 1 && (cur.Code != money.TRY.Code || inst > m.maxInstallments())) {
 		return errorReply(req, now, errInstallments)
 	}
@@ -253,10 +194,10 @@ func (s *Server) authorize(m Merchant, req *gvpsRequest, op string, now time.Tim
 	}
 	res := s.book(m, sale{orderID: req.Order.OrderID, typ: typ, amount: amount, inst: inst, card: c,
 		clientIP: req.Customer.IPAddress, email: req.Customer.EmailAddress}, now)
-	if res.dup {
+	if res.Duplicate {
 		return errorReply(req, now, errDuplicate)
 	}
-	return hostReply(req, res.txn, c.pan.Masked())
+	return hostReply(req, res.Txn, c.pan.Masked())
 }
 
 func (s *Server) postAuth(m Merchant, req *gvpsRequest, now time.Time) reply {
@@ -277,7 +218,7 @@ func (s *Server) postAuth(m Merchant, req *gvpsRequest, now time.Time) reply {
 		}
 		t := banksim.Txn{Type: banksim.TxnPostAuth, Amount: amt, Approved: true, Code: "00", AuthCode: o.AuthCode,
 			HostRef: banksim.NewHostRef(now), TransID: banksim.NewTransID(now), Time: now}
-		o.Captured, o.CapturedAt, o.State = amt, now, banksim.OrderCaptured
+		o.MarkCaptured(amt, now)
 		o.Txns = append(o.Txns, t)
 		rep = hostReply(req, t, o.Card)
 		return nil
@@ -290,18 +231,15 @@ func (s *Server) postAuth(m Merchant, req *gvpsRequest, now time.Time) reply {
 func (s *Server) void(m Merchant, req *gvpsRequest, now time.Time) reply {
 	var rep reply
 	s.Book().Update(m.TerminalID, req.Order.OrderID, func(o *banksim.Order) *banksim.Order {
-		if o == nil || o.State == banksim.OrderDeclined || o.State == banksim.OrderVoided || o.Settled || o.Refunded > 0 ||
+		if !o.Voidable() || o.Refunded > 0 ||
 			(req.Transaction.OriginalRetrefNum != "" && req.Transaction.OriginalRetrefNum != o.HostRef) {
 			rep = errorReply(req, now, errNoVoid)
 			return nil
 		}
-		amt := o.Captured
-		if o.State == banksim.OrderAuthorized {
-			amt = o.Authorized
-		}
+		amt := o.VoidAmount()
 		t := banksim.Txn{Type: banksim.TxnVoid, Amount: amt, Approved: true, Code: "00", AuthCode: o.AuthCode,
 			HostRef: banksim.NewHostRef(now), TransID: banksim.NewTransID(now), Time: now}
-		o.State, o.VoidedAt = banksim.OrderVoided, now
+		o.MarkVoided(now)
 		o.Txns = append(o.Txns, t)
 		rep = hostReply(req, t, o.Card)
 		return nil
@@ -336,11 +274,7 @@ func (s *Server) refund(m Merchant, req *gvpsRequest, now time.Time) reply {
 		default:
 			t := banksim.Txn{Type: banksim.TxnCredit, Amount: amt, Approved: true, Code: "00", AuthCode: authCode(),
 				HostRef: banksim.NewHostRef(now), TransID: banksim.NewTransID(now), Time: now}
-			o.Refunded += amt
-			o.State = banksim.OrderPartiallyRefunded
-			if o.Refunded == o.Captured {
-				o.State = banksim.OrderRefunded
-			}
+			o.AddRefund(amt)
 			o.Txns = append(o.Txns, t)
 			rep = hostReply(req, t, o.Card)
 		}

@@ -58,15 +58,7 @@ func Sandbox() Merchant {
 	}
 }
 
-func (m Merchant) maxInstallments() int {
-	switch {
-	case m.MaxInstallments < 0:
-		return 1
-	case m.MaxInstallments == 0:
-		return 12
-	}
-	return m.MaxInstallments
-}
+func (m Merchant) maxInstallments() int { return banksim.InstallmentLimit(m.MaxInstallments) }
 
 // password returns the password of a provisioning user; "" for unknown users.
 func (m Merchant) password(user string) string {
@@ -104,7 +96,7 @@ type Server struct {
 	cfg Config
 
 	mu        sync.RWMutex
-	merchants map[string]Merchant // by terminal id
+	merchants banksim.Merchants[Merchant] // by terminal id
 	auths     map[string]authRecord
 	oos       map[string]oosSession
 }
@@ -115,11 +107,10 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{
-		Core:      banksim.NewCore(cfg.Logger),
-		cfg:       cfg,
-		merchants: map[string]Merchant{},
-		auths:     map[string]authRecord{},
-		oos:       map[string]oosSession{},
+		Core:  banksim.NewCore(cfg.Logger),
+		cfg:   cfg,
+		auths: map[string]authRecord{},
+		oos:   map[string]oosSession{},
 	}
 	if !cfg.NoSandbox {
 		s.AddMerchant(Sandbox())
@@ -147,17 +138,12 @@ func (s *Server) GateURL() string { return s.URL() + PathGate }
 
 // AddMerchant adds or replaces a terminal.
 func (s *Server) AddMerchant(m Merchant) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.merchants[m.TerminalID] = m
+	s.merchants.Add(m.TerminalID, m)
 }
 
 // Merchant looks a terminal up.
 func (s *Server) Merchant(terminalID string) (Merchant, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	m, ok := s.merchants[terminalID]
-	return m, ok
+	return s.merchants.Get(terminalID)
 }
 
 // authenticate checks the terminal, merchant, provisioning user and

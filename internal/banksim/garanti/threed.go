@@ -106,9 +106,9 @@ func (s *Server) handleGate(w http.ResponseWriter, r *http.Request) {
 		s.gateError(w, m, gf, "7", "Guvenlik Kodu hatali")
 		return
 	}
-	cur, okCur := parseCurrency(f.Get("txncurrencycode"))
+	cur, okCur := banksim.ParseCurrency(f.Get("txncurrencycode"))
 	minor, err := strconv.ParseInt(f.Get("txnamount"), 10, 64)
-	inst, okInst := parseInstallments(f.Get("txninstallmentcount"))
+	inst, okInst := banksim.ParseInstallments(f.Get("txninstallmentcount"))
 	switch {
 	case gf.level != "3D" && gf.level != "3D_PAY" && gf.level != "OOS_PAY",
 		gf.txnType != OpSales && gf.txnType != OpPreAuth,
@@ -217,14 +217,14 @@ func (s *Server) complete(m Merchant, gf gateForm, c cardInput, out banksim.ACSO
 		br := s.book(m, sale{orderID: gf.orderID, typ: typ, amount: gf.amount, inst: gf.inst, card: c,
 			clientIP: gf.clientIP, email: gf.email}, now)
 		switch {
-		case br.dup:
+		case br.Duplicate:
 			res.response, res.procCode, res.errMsg = "Error", "92", errDuplicate.Message
-		case br.txn.Approved:
-			res.response, res.procCode, res.authCode, res.hostRef = "Approved", "00", br.txn.AuthCode, br.txn.HostRef
+		case br.Txn.Approved:
+			res.response, res.procCode, res.authCode, res.hostRef = "Approved", "00", br.Txn.AuthCode, br.Txn.HostRef
 		default:
-			res.response, res.procCode, res.errMsg, res.hostRef = "Declined", br.txn.Code, br.txn.Message, br.txn.HostRef
+			res.response, res.procCode, res.errMsg, res.hostRef = "Declined", br.Txn.Code, br.Txn.Message, br.Txn.HostRef
 		}
-		success = br.txn.Approved && !br.dup
+		success = br.Txn.Approved && !br.Duplicate
 	case gf.level != "3D":
 		res.response, res.procCode, res.errMsg = "Error", "99", res.mdText
 	}

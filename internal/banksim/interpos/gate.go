@@ -28,14 +28,12 @@ type gateForm struct {
 	m                                              Merchant
 	secureType, orderID, txnType, amount, currency string
 	inst, okURL, failURL                           string
-	expires                                        time.Time
 }
 
 // session is an authenticated 3DModel payment awaiting its provisioning.
 type session struct {
-	m       Merchant
-	p       payment
-	expires time.Time
+	m Merchant
+	p payment
 }
 
 func sha1Base64(s string) string {
@@ -63,16 +61,11 @@ func (s *Server) readGateForm(w http.ResponseWriter, v url.Values, secureType st
 		http.Error(w, "Hash dogrulanamadi", http.StatusBadRequest)
 		return nil, false
 	}
-	if !validURL(f.okURL) || !validURL(f.failURL) || !reOrderID.MatchString(f.orderID) {
+	if !gateway.ValidEndpoint(f.okURL) || !gateway.ValidEndpoint(f.failURL) || !reOrderID.MatchString(f.orderID) {
 		http.Error(w, "Gecersiz form", http.StatusBadRequest)
 		return nil, false
 	}
 	return f, true
-}
-
-func validURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 // handleGate serves a 3DModel or 3DPay form posted to Default.aspx with the card.
@@ -95,11 +88,8 @@ func (s *Server) handleHostGate(w http.ResponseWriter, r *http.Request) {
 	}
 	v := r.PostForm
 	if id := r.URL.Query().Get("session"); id != "" {
-		s.mu.Lock()
-		f := s.hosted[id]
-		delete(s.hosted, id) // one card entry per page
-		s.mu.Unlock()
-		if f == nil || time.Now().After(f.expires) {
+		f, ok := s.hosted.Take(id, nil) // one card entry per page
+		if !ok {
 			http.Error(w, "Oturum bulunamadi veya suresi doldu", http.StatusGone)
 			return
 		}
@@ -115,11 +105,7 @@ func (s *Server) handleHostGate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := randomDigits(20)
-	f.expires = time.Now().Add(sessionTTL)
-	s.mu.Lock()
-	s.prune()
-	s.hosted[id] = f
-	s.mu.Unlock()
+	s.hosted.Put(id, f)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	cardPage.Execute(w, map[string]string{"Action": PathHostGate + "?session=" + id, "Merchant": f.m.Name, "Amount": f.amount + " " + f.currency})
@@ -164,10 +150,7 @@ func (s *Server) complete(f *gateForm, p payment, res banksim.ACSOutcome) (strin
 	}
 	if f.secureType == "3DModel" {
 		handle := base64.StdEncoding.EncodeToString([]byte(randomDigits(24)))
-		s.mu.Lock()
-		s.prune()
-		s.sessions[handle] = &session{m: f.m, p: p, expires: time.Now().Add(sessionTTL)}
-		s.mu.Unlock()
+		s.sessions.Put(handle, &session{m: f.m, p: p})
 		return s.callback(f, &p, md, handle, outcome{})
 	}
 	o := s.charge(f.m, p, s.cfg.Now())
@@ -243,38 +226,25 @@ func (s *Server) callback(f *gateForm, p *payment, md, handle string, o outcome)
 // the session named by MD is charged once, for the order, amount, currency
 // and installments it was authenticated for.
 func (s *Server) provision3D(m Merchant, req request, now time.Time) outcome {
-	s.mu.Lock()
-	sess := s.sessions[req.get("MD")]
-	if sess == nil || time.Now().After(sess.expires) || sess.m.ShopCode != m.ShopCode {
-		s.mu.Unlock()
-		return failed(errNoSession)
-	}
-	p := sess.p
-	inst, ok := parseInstallments(req.get("InstallmentCount"))
-	a, okAmount := parseAmount(req.get("PurchAmount"), p.amount.Currency)
-	if req.get("OrderId") != p.orderID || req.get("TxnType") != string(p.typ) || !okAmount || a != p.amount ||
-		req.get("Currency") != p.amount.Currency.Numeric || !ok || inst != p.inst {
-		s.mu.Unlock()
-		return failed(errSession)
-	}
-	delete(s.sessions, req.get("MD"))
-	s.mu.Unlock()
-	return s.charge(m, p, now)
-}
-
-// prune drops expired sessions and card pages; the caller holds s.mu.
-func (s *Server) prune() {
-	now := time.Now()
-	for k, v := range s.sessions {
-		if now.After(v.expires) {
-			delete(s.sessions, k)
+	refusal := errNoSession
+	sess, ok := s.sessions.Take(req.get("MD"), func(sess *session) bool {
+		if sess.m.ShopCode != m.ShopCode {
+			return false
 		}
-	}
-	for k, v := range s.hosted {
-		if now.After(v.expires) {
-			delete(s.hosted, k)
+		p := sess.p
+		inst, ok := banksim.ParseInstallments(req.get("InstallmentCount"))
+		a, okAmount := parseAmount(req.get("PurchAmount"), p.amount.Currency)
+		if req.get("OrderId") != p.orderID || req.get("TxnType") != string(p.typ) || !okAmount || a != p.amount ||
+			req.get("Currency") != p.amount.Currency.Numeric || !ok || inst != p.inst {
+			refusal = errSession
+			return false
 		}
+		return true
+	})
+	if !ok {
+		return failed(refusal)
 	}
+	return s.charge(m, sess.p, now)
 }
 
 func randomDigits(n int) string {

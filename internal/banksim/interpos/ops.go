@@ -3,7 +3,6 @@ package interpossim
 import (
 	"net/http"
 	"regexp"
-	"strconv"
 	"time"
 
 	"github.com/kasapos/kasa/internal/banksim"
@@ -24,7 +23,6 @@ var (
 	reOrderID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	// PurchAmount is a dot decimal with up to two decimals.
 	reAmount   = regexp.MustCompile(`^[0-9]{1,12}(\.[0-9]{1,2})?$`)
-	reExpiry   = regexp.MustCompile(`^(0[1-9]|1[0-2])[0-9]{2}$`) // MMYY
 	reCVV      = regexp.MustCompile(`^[0-9]{3,4}$`)
 	rePAN      = regexp.MustCompile(`^[0-9]{12,19}$`)
 	reCardType = regexp.MustCompile(`^[0-3]?$`)
@@ -107,50 +105,13 @@ func (s *Server) process(op string, req request) reply {
 	return o.reply(req.order())
 }
 
-func parseCurrency(numeric string) (money.Currency, bool) {
-	switch numeric {
-	case "949", "840", "978", "826":
-		return money.MustCurrency(numeric), true
-	}
-	return money.Currency{}, false
-}
-
 func parseAmount(s string, c money.Currency) (money.Amount, bool) {
-	if !reAmount.MatchString(s) {
-		return money.Amount{}, false
-	}
-	a, err := money.ParseDecimal(s, c)
-	if err != nil || a.Minor <= 0 {
-		return money.Amount{}, false
-	}
-	return a, true
+	return banksim.ParseAmount(reAmount, s, c)
 }
 
 // comma writes an amount as the bank does in replies: "1,01".
 func comma(minor int64, cur string) string {
 	return money.New(minor, money.MustCurrency(cur)).DecimalSep(",")
-}
-
-// parseInstallments reads InstallmentCount: "" (or "0", "1") is a single payment.
-func parseInstallments(s string) (int, bool) {
-	if s == "" {
-		return 1, true
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > 99 {
-		return 0, false
-	}
-	return max(n, 1), true
-}
-
-func parseExpiry(s string) (card.Expiry, bool) {
-	if !reExpiry.MatchString(s) {
-		return card.Expiry{}, false
-	}
-	mm, _ := strconv.Atoi(s[:2])
-	yy, _ := strconv.Atoi(s[2:])
-	e, err := card.NewExpiry(mm, yy)
-	return e, err == nil
 }
 
 // payment is a validated Auth/PreAuth, from the API or the 3D gate.
@@ -169,7 +130,7 @@ func validate(m Merchant, typ, amount, cur, inst, pan, expiry, cvv, cardType str
 	if p.typ != banksim.TxnAuth && p.typ != banksim.TxnPreAuth {
 		return p, &errTxnType
 	}
-	c, ok := parseCurrency(cur)
+	c, ok := banksim.ParseCurrency(cur)
 	if !ok {
 		return p, &errCurrency
 	}
@@ -181,13 +142,13 @@ func validate(m Merchant, typ, amount, cur, inst, pan, expiry, cvv, cardType str
 		return p, &errPAN
 	}
 	p.card = parsed
-	if p.exp, ok = parseExpiry(expiry); !ok {
+	if p.exp, ok = banksim.ParseMMYY(expiry); !ok {
 		return p, &errExpiry
 	}
 	if !reCVV.MatchString(cvv) {
 		return p, &errCVV
 	}
-	p.inst, ok = parseInstallments(inst)
+	p.inst, ok = banksim.ParseInstallments(inst)
 	if !ok || (p.inst > 1 && (c.Code != money.TRY.Code || p.inst > m.maxInstallments())) {
 		return p, &errInstallments
 	}
@@ -208,55 +169,29 @@ func (s *Server) authorizeAPI(m Merchant, req request, now time.Time) outcome {
 // id with an approved (or voided, refunded...) transaction is refused; after
 // a decline it may be reused.
 func (s *Server) charge(m Merchant, p payment, now time.Time) outcome {
-	var out outcome
-	s.Book().Update(m.ShopCode, p.orderID, func(o *banksim.Order) *banksim.Order {
-		if o != nil && o.State != banksim.OrderDeclined {
-			out = failed(errDuplicate) // refused before reaching the issuer
-			return nil
-		}
-		created := o == nil
-		if created {
-			o = &banksim.Order{CreatedAt: now}
-		}
-		o.Type, o.Currency, o.Installments = p.typ, p.amount.Currency.Code, p.inst
-		o.Card = p.card.Masked()
-		o.AuthAttempts++
-		t := banksim.Txn{Type: p.typ, Amount: p.amount.Minor, TransID: banksim.NewTransID(now), HostRef: banksim.NewHostRef(now), Time: now}
-		amount := p.amount.DecimalSep(",")
-		if d, declined := decide(p, now); declined {
-			t.Code, t.Message = d.Code, d.Message
-			o.State = banksim.OrderDeclined
-			out = outcome{code: d.Code, msg: d.Message, hostRef: t.HostRef, transID: t.TransID, amount: amount}
-		} else {
-			t.Approved, t.Code, t.AuthCode, t.Message = true, "00", banksim.NewAuthCode("D"), msgApproved
-			o.Authorized, o.AuthorizedAt = p.amount.Minor, now
-			o.AuthCode, o.HostRef, o.TransID = t.AuthCode, t.HostRef, t.TransID
-			if p.typ == banksim.TxnAuth {
-				o.State, o.Captured, o.CapturedAt = banksim.OrderCaptured, p.amount.Minor, now
-			} else {
-				o.State = banksim.OrderAuthorized
-			}
-			out = outcome{code: "00", msg: msgApproved, authCode: t.AuthCode, hostRef: t.HostRef, transID: t.TransID, amount: amount}
-		}
-		o.Txns = append(o.Txns, t)
-		if created {
-			return o
-		}
-		return nil
-	})
-	return out
+	r := s.Book().Charge(m.ShopCode, p.orderID, banksim.Charge{
+		Type: p.typ, Amount: p.amount, Installments: p.inst, PAN: decidePAN(p), Expiry: p.exp, Card: p.card.Masked(),
+		AuthCode: func() string { return banksim.NewAuthCode("D") }, ApprovedMessage: msgApproved,
+	}, now)
+	t, amount := r.Txn, p.amount.DecimalSep(",")
+	switch {
+	case r.Duplicate:
+		return failed(errDuplicate) // refused before reaching the issuer
+	case r.Declined:
+		return outcome{code: t.Code, msg: t.Message, hostRef: t.HostRef, transID: t.TransID, amount: amount}
+	}
+	return outcome{code: "00", msg: msgApproved, authCode: t.AuthCode, hostRef: t.HostRef, transID: t.TransID, amount: amount}
 }
 
-// decide applies the shared decline triggers. Denizbank's published sandbox
-// card ends in 0057, which the card-ending rule would decline with code 57;
-// it is approved, as on the bank's sandbox, so only the expiry and amount
-// triggers apply to it.
-func decide(p payment, now time.Time) (banksim.Decline, bool) {
-	pan := p.card.Reveal()
-	if pan == TestCard.PAN {
-		pan = "" // Decide skips the card-ending rule for a number it cannot read
+// decidePAN is the card number the shared decline triggers see. Denizbank's
+// published sandbox card ends in 0057, which the card-ending rule would
+// decline with code 57; it is approved, as on the bank's sandbox, so only the
+// expiry and amount triggers apply to it.
+func decidePAN(p payment) string {
+	if pan := p.card.Reveal(); pan != TestCard.PAN {
+		return pan
 	}
-	return banksim.Decide(pan, p.exp, p.amount, now)
+	return "" // Decide skips the card-ending rule for a number it cannot read
 }
 
 func approve(o *banksim.Order, typ banksim.TxnType, amount int64, now time.Time) outcome {
@@ -292,7 +227,7 @@ func (s *Server) postAuth(m Merchant, req request, now time.Time) outcome {
 			out = refuse(o, banksim.TxnPostAuth, a.Minor, errCaptureAmount, now)
 		default:
 			out = approve(o, banksim.TxnPostAuth, a.Minor, now)
-			o.Captured, o.CapturedAt, o.State = a.Minor, now, banksim.OrderCaptured
+			o.MarkCaptured(a.Minor, now)
 		}
 		return nil
 	})
@@ -303,19 +238,16 @@ func (s *Server) void(m Merchant, req request, now time.Time) outcome {
 	var out outcome
 	s.Book().Update(m.ShopCode, req.order(), func(o *banksim.Order) *banksim.Order {
 		switch {
-		case o == nil || o.State == banksim.OrderDeclined || o.State == banksim.OrderVoided || o.Settled:
+		case !o.Voidable():
 			out = failed(errNotFound)
 			return nil
 		case o.Refunded > 0:
 			out = refuse(o, banksim.TxnVoid, 0, errVoidRefunded, now)
 			return nil
 		}
-		amt := o.Captured
-		if o.State == banksim.OrderAuthorized {
-			amt = o.Authorized
-		}
+		amt := o.VoidAmount()
 		out = approve(o, banksim.TxnVoid, amt, now)
-		o.State, o.VoidedAt = banksim.OrderVoided, now
+		o.MarkVoided(now)
 		return nil
 	})
 	return out
@@ -342,11 +274,7 @@ func (s *Server) refund(m Merchant, req request, now time.Time) outcome {
 			out = refuse(o, banksim.TxnCredit, a.Minor, errRefundAmount, now)
 		default:
 			out = approve(o, banksim.TxnCredit, a.Minor, now)
-			o.Refunded += a.Minor
-			o.State = banksim.OrderPartiallyRefunded
-			if o.Refunded == o.Captured {
-				o.State = banksim.OrderRefunded
-			}
+			o.AddRefund(a.Minor)
 		}
 		return nil
 	})

@@ -16,7 +16,6 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/kasapos/kasa/internal/banksim"
@@ -47,15 +46,7 @@ func Sandbox() Merchant {
 	return Merchant{ShopCode: "3123", UserCode: "InterTestApi", UserPass: "3", StoreKey: "gDg1N", Name: "INTERVPOS TEST ISYERI"}
 }
 
-func (m Merchant) maxInstallments() int {
-	switch {
-	case m.MaxInstallments < 0:
-		return 1
-	case m.MaxInstallments == 0:
-		return 12
-	}
-	return m.MaxInstallments
-}
+func (m Merchant) maxInstallments() int { return banksim.InstallmentLimit(m.MaxInstallments) }
 
 // Config configures a simulator.
 type Config struct {
@@ -77,10 +68,9 @@ type Server struct {
 	*banksim.Core
 	cfg Config
 
-	mu        sync.RWMutex
-	merchants map[string]Merchant // by ShopCode
-	sessions  map[string]*session // authenticated 3DModel payments by MD
-	hosted    map[string]*gateForm
+	merchants banksim.Merchants[Merchant] // by ShopCode
+	sessions  *banksim.Pending[*session]  // authenticated 3DModel payments by MD
+	hosted    *banksim.Pending[*gateForm]
 }
 
 // New builds a simulator; call Start to listen or mount Handler yourself.
@@ -89,11 +79,10 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{
-		Core:      banksim.NewCore(cfg.Logger),
-		cfg:       cfg,
-		merchants: map[string]Merchant{},
-		sessions:  map[string]*session{},
-		hosted:    map[string]*gateForm{},
+		Core:     banksim.NewCore(cfg.Logger),
+		cfg:      cfg,
+		sessions: banksim.NewPending[*session](sessionTTL),
+		hosted:   banksim.NewPending[*gateForm](sessionTTL),
 	}
 	s.AddMerchant(Sandbox())
 	for _, m := range cfg.Merchants {
@@ -115,17 +104,12 @@ func (s *Server) APIURL() string { return s.URL() + PathDefault }
 
 // AddMerchant adds or replaces a merchant.
 func (s *Server) AddMerchant(m Merchant) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.merchants[m.ShopCode] = m
+	s.merchants.Add(m.ShopCode, m)
 }
 
 // Merchant looks a merchant up by ShopCode.
 func (s *Server) Merchant(shopCode string) (Merchant, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	m, ok := s.merchants[shopCode]
-	return m, ok
+	return s.merchants.Get(shopCode)
 }
 
 func eq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"math/big"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/kasapos/kasa/internal/banksim"
@@ -24,14 +23,12 @@ type gateForm struct {
 	secureType, orderID, txnType      string
 	amount, currency, inst, lang, rnd string
 	okURL, failURL                    string
-	expires                           time.Time
 }
 
 // session is an authenticated 3DModel transaction awaiting 3DModelPayment.
 type session struct {
-	m       Merchant
-	p       payment
-	expires time.Time
+	m Merchant
+	p payment
 }
 
 func sha1Base64(parts ...string) string {
@@ -72,16 +69,11 @@ func (s *Server) readGateForm(w http.ResponseWriter, r *http.Request, secureType
 		http.Error(w, "Hash doğrulanamadı", http.StatusBadRequest)
 		return nil, false
 	}
-	if !validURL(f.okURL) || !validURL(f.failURL) || !reOrderID.MatchString(f.orderID) {
+	if !gateway.ValidEndpoint(f.okURL) || !gateway.ValidEndpoint(f.failURL) || !reOrderID.MatchString(f.orderID) {
 		http.Error(w, "Geçersiz form", http.StatusBadRequest)
 		return nil, false
 	}
 	return f, true
-}
-
-func validURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 // handleGate serves Default.aspx: 3DModel and 3DPay forms carrying the card.
@@ -103,11 +95,8 @@ func (s *Server) handleHostGate(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "form okunamadı", http.StatusBadRequest)
 			return
 		}
-		s.mu.Lock()
-		f := s.hosted[id]
-		delete(s.hosted, id) // one card entry per page
-		s.mu.Unlock()
-		if f == nil || time.Now().After(f.expires) {
+		f, ok := s.hosted.Take(id, nil) // one card entry per page
+		if !ok {
 			http.Error(w, "Oturum bulunamadı veya süresi doldu", http.StatusGone)
 			return
 		}
@@ -120,11 +109,7 @@ func (s *Server) handleHostGate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := randomDigits(20)
-	f.expires = time.Now().Add(sessionTTL)
-	s.mu.Lock()
-	s.prune()
-	s.hosted[id] = f
-	s.mu.Unlock()
+	s.hosted.Put(id, f)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	cardPage.Execute(w, map[string]string{"Action": PathHostGate + "?session=" + id, "Merchant": f.m.Name, "Amount": f.amount + " " + f.currency})
@@ -176,10 +161,7 @@ func (s *Server) complete(f *gateForm, p payment, res banksim.ACSOutcome) (strin
 	}
 	if f.secureType == "3DModel" {
 		guid := randomDigits(16)
-		s.mu.Lock()
-		s.prune()
-		s.sessions[guid] = &session{m: f.m, p: p, expires: time.Now().Add(sessionTTL)}
-		s.mu.Unlock()
+		s.sessions.Put(guid, &session{m: f.m, p: p})
 		url, fields := s.callback(f, &p, status, outcome{code: code3DOK, msg: msg3DOK})
 		return url, append(fields, gateway.Field{Name: "RequestGuid", Value: guid})
 	}
@@ -246,34 +228,21 @@ func (s *Server) callback(f *gateForm, p *payment, status string, o outcome) (st
 // charged once, for the order it was authenticated for, with the amount the
 // merchant's signed form carried.
 func (s *Server) provision3D(req *payforRequest, now time.Time) outcome {
-	s.mu.Lock()
-	sess := s.sessions[req.RequestGUID]
-	switch {
-	case sess == nil || time.Now().After(sess.expires) || sess.p.orderID != req.OrderID:
-		s.mu.Unlock()
-		return failed(errNoSession)
-	case !eq(req.UserCode, sess.m.UserCode) || !eq(req.UserPass, sess.m.UserPass):
-		s.mu.Unlock()
-		return failed(errCredentials)
+	refusal := errNoSession
+	sess, ok := s.sessions.Take(req.RequestGUID, func(sess *session) bool {
+		switch {
+		case sess.p.orderID != req.OrderID:
+			return false
+		case !eq(req.UserCode, sess.m.UserCode) || !eq(req.UserPass, sess.m.UserPass):
+			refusal = errCredentials
+			return false
+		}
+		return true
+	})
+	if !ok {
+		return failed(refusal)
 	}
-	delete(s.sessions, req.RequestGUID)
-	s.mu.Unlock()
 	return s.charge(sess.m, sess.p, now)
-}
-
-// prune drops expired sessions; the caller holds s.mu.
-func (s *Server) prune() {
-	now := time.Now()
-	for k, v := range s.sessions {
-		if now.After(v.expires) {
-			delete(s.sessions, k)
-		}
-	}
-	for k, v := range s.hosted {
-		if now.After(v.expires) {
-			delete(s.hosted, k)
-		}
-	}
 }
 
 func randomDigits(n int) string {

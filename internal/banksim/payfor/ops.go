@@ -17,7 +17,6 @@ var (
 	reOrderID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	// PurchAmount is a dot decimal with up to two decimals.
 	reAmount = regexp.MustCompile(`^[0-9]{1,12}(\.[0-9]{1,2})?$`)
-	reExpiry = regexp.MustCompile(`^(0[1-9]|1[0-2])[0-9]{2}$`) // MMYY
 	reCVV    = regexp.MustCompile(`^[0-9]{3,4}$`)
 	rePAN    = regexp.MustCompile(`^[0-9]{12,19}$`)
 )
@@ -77,45 +76,8 @@ func (s *Server) process(op string, req *payforRequest, parseErr error) ([]byte,
 	return o.reply(req.CardHolderName).encode(), o.code
 }
 
-func parseCurrency(numeric string) (money.Currency, bool) {
-	switch numeric {
-	case "949", "840", "978", "826":
-		return money.MustCurrency(numeric), true
-	}
-	return money.Currency{}, false
-}
-
 func parseAmount(s string, c money.Currency) (money.Amount, bool) {
-	if !reAmount.MatchString(s) {
-		return money.Amount{}, false
-	}
-	a, err := money.ParseDecimal(s, c)
-	if err != nil || a.Minor <= 0 {
-		return money.Amount{}, false
-	}
-	return a, true
-}
-
-// parseInstallments reads InstallmentCount: "0" (or "", "1") is a single payment.
-func parseInstallments(s string) (int, bool) {
-	if s == "" {
-		return 1, true
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > 99 {
-		return 0, false
-	}
-	return max(n, 1), true
-}
-
-func parseExpiry(s string) (card.Expiry, bool) {
-	if !reExpiry.MatchString(s) {
-		return card.Expiry{}, false
-	}
-	mm, _ := strconv.Atoi(s[:2])
-	yy, _ := strconv.Atoi(s[2:])
-	e, err := card.NewExpiry(mm, yy)
-	return e, err == nil
+	return banksim.ParseAmount(reAmount, s, c)
 }
 
 // payment is a validated Auth/PreAuth, from the API or the 3D gate.
@@ -135,7 +97,7 @@ func validate(m Merchant, typ, amount, cur, inst, pan, expiry, cvv string) (paym
 	if p.typ != banksim.TxnAuth && p.typ != banksim.TxnPreAuth {
 		return p, &errTxnType
 	}
-	c, ok := parseCurrency(cur)
+	c, ok := banksim.ParseCurrency(cur)
 	if !ok {
 		return p, &errCurrency
 	}
@@ -150,13 +112,13 @@ func validate(m Merchant, typ, amount, cur, inst, pan, expiry, cvv string) (paym
 		return p, &errPAN
 	}
 	p.card = parsed
-	if p.exp, ok = parseExpiry(expiry); !ok {
+	if p.exp, ok = banksim.ParseMMYY(expiry); !ok {
 		return p, &errExpiry
 	}
 	if cvv != "" && !reCVV.MatchString(cvv) {
 		return p, &errCVV
 	}
-	p.inst, ok = parseInstallments(inst)
+	p.inst, ok = banksim.ParseInstallments(inst)
 	if !ok || (p.inst > 1 && (c.Code != money.TRY.Code || p.inst > m.maxInstallments())) {
 		return p, &errInstallments
 	}
@@ -174,42 +136,19 @@ func (s *Server) authorizeAPI(m Merchant, req *payforRequest, typ banksim.TxnTyp
 
 // charge runs an Auth/PreAuth through the issuer and records it.
 func (s *Server) charge(m Merchant, p payment, now time.Time) outcome {
-	var out outcome
-	s.Book().Update(m.MerchantID, p.orderID, func(o *banksim.Order) *banksim.Order {
-		if o != nil && o.State != banksim.OrderDeclined {
-			out = failed(errDuplicate) // refused before reaching the issuer
-			return nil
-		}
-		created := o == nil
-		if created {
-			o = &banksim.Order{CreatedAt: now}
-		}
-		o.Type, o.Currency, o.Installments = p.typ, p.amount.Currency.Code, p.inst
-		o.Card, o.Holder = p.card.Masked(), p.holder
-		o.AuthAttempts++
-		t := banksim.Txn{Type: p.typ, Amount: p.amount.Minor, TransID: banksim.NewTransID(now), HostRef: banksim.NewHostRef(now), Time: now}
-		if d, declined := banksim.Decide(p.card.Reveal(), p.exp, p.amount, now); declined {
-			t.Code, t.Message = d.Code, d.Message
-			o.State = banksim.OrderDeclined
-			out = outcome{code: d.Code, msg: d.Message, hostRef: t.HostRef, transID: t.TransID}
-		} else {
-			t.Approved, t.Code, t.AuthCode, t.Message = true, "00", banksim.NewAuthCode("S"), msgApproved
-			o.Authorized, o.AuthorizedAt = p.amount.Minor, now
-			o.AuthCode, o.HostRef, o.TransID = t.AuthCode, t.HostRef, t.TransID
-			if p.typ == banksim.TxnAuth {
-				o.State, o.Captured, o.CapturedAt = banksim.OrderCaptured, p.amount.Minor, now
-			} else {
-				o.State = banksim.OrderAuthorized
-			}
-			out = outcome{code: "00", msg: msgApproved, authCode: t.AuthCode, hostRef: t.HostRef, transID: t.TransID}
-		}
-		o.Txns = append(o.Txns, t)
-		if created {
-			return o
-		}
-		return nil
-	})
-	return out
+	r := s.Book().Charge(m.MerchantID, p.orderID, banksim.Charge{
+		Type: p.typ, Amount: p.amount, Installments: p.inst, PAN: p.card.Reveal(), Expiry: p.exp,
+		Card: p.card.Masked(), Holder: p.holder,
+		AuthCode: func() string { return banksim.NewAuthCode("S") }, ApprovedMessage: msgApproved,
+	}, now)
+	t := r.Txn
+	switch {
+	case r.Duplicate:
+		return failed(errDuplicate) // refused before reaching the issuer
+	case r.Declined:
+		return outcome{code: t.Code, msg: t.Message, hostRef: t.HostRef, transID: t.TransID}
+	}
+	return outcome{code: "00", msg: msgApproved, authCode: t.AuthCode, hostRef: t.HostRef, transID: t.TransID}
 }
 
 func approve(o *banksim.Order, typ banksim.TxnType, amount int64, authCode string, now time.Time) (banksim.Txn, outcome) {
@@ -239,7 +178,7 @@ func (s *Server) postAuth(m Merchant, req *payforRequest, now time.Time) outcome
 			out = failed(errCaptureAmount)
 		default:
 			_, out = approve(o, banksim.TxnPostAuth, a.Minor, banksim.NewAuthCode("S"), now)
-			o.Captured, o.CapturedAt, o.State = a.Minor, now, banksim.OrderCaptured
+			o.MarkCaptured(a.Minor, now)
 		}
 		return nil
 	})
@@ -250,7 +189,7 @@ func (s *Server) void(m Merchant, req *payforRequest, now time.Time) outcome {
 	var out outcome
 	s.Book().Update(m.MerchantID, req.OrgOrderID, func(o *banksim.Order) *banksim.Order {
 		switch {
-		case o == nil || o.State == banksim.OrderDeclined || o.State == banksim.OrderVoided || o.Settled:
+		case !o.Voidable():
 			out = failed(errNotFound)
 			return nil
 		case o.Refunded > 0:
@@ -260,12 +199,9 @@ func (s *Server) void(m Merchant, req *payforRequest, now time.Time) outcome {
 			out = failed(errCurrency)
 			return nil
 		}
-		amt := o.Captured
-		if o.State == banksim.OrderAuthorized {
-			amt = o.Authorized
-		}
+		amt := o.VoidAmount()
 		_, out = approve(o, banksim.TxnVoid, amt, banksim.NewAuthCode("S"), now)
-		o.State, o.VoidedAt = banksim.OrderVoided, now
+		o.MarkVoided(now)
 		return nil
 	})
 	return out
@@ -302,11 +238,7 @@ func (s *Server) refund(m Merchant, req *payforRequest, now time.Time) outcome {
 			fail(errRefundAmount)
 		default:
 			_, out = approve(o, banksim.TxnCredit, a.Minor, banksim.NewAuthCode("S"), now)
-			o.Refunded += a.Minor
-			o.State = banksim.OrderPartiallyRefunded
-			if o.Refunded == o.Captured {
-				o.State = banksim.OrderRefunded
-			}
+			o.AddRefund(a.Minor)
 		}
 		return nil
 	})

@@ -17,7 +17,6 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/kasapos/kasa/internal/banksim"
@@ -57,15 +56,7 @@ func QNBSandbox() Merchant {
 	}
 }
 
-func (m Merchant) maxInstallments() int {
-	switch {
-	case m.MaxInstallments < 0:
-		return 1
-	case m.MaxInstallments == 0:
-		return 12
-	}
-	return m.MaxInstallments
-}
+func (m Merchant) maxInstallments() int { return banksim.InstallmentLimit(m.MaxInstallments) }
 
 // Config configures a simulator.
 type Config struct {
@@ -91,10 +82,9 @@ type Server struct {
 	*banksim.Core
 	cfg Config
 
-	mu        sync.RWMutex
-	merchants map[string]Merchant // by MerchantID
-	sessions  map[string]*session // 3D sessions by RequestGuid
-	hosted    map[string]*gateForm
+	merchants banksim.Merchants[Merchant] // by MerchantID
+	sessions  *banksim.Pending[*session]  // 3D sessions by RequestGuid
+	hosted    *banksim.Pending[*gateForm]
 }
 
 // New builds a simulator; call Start to listen or mount Handler yourself.
@@ -103,11 +93,10 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{
-		Core:      banksim.NewCore(cfg.Logger),
-		cfg:       cfg,
-		merchants: map[string]Merchant{},
-		sessions:  map[string]*session{},
-		hosted:    map[string]*gateForm{},
+		Core:     banksim.NewCore(cfg.Logger),
+		cfg:      cfg,
+		sessions: banksim.NewPending[*session](sessionTTL),
+		hosted:   banksim.NewPending[*gateForm](sessionTTL),
 	}
 	s.AddMerchant(QNBSandbox())
 	for _, m := range cfg.Merchants {
@@ -133,17 +122,12 @@ func (s *Server) ThreeDGateURL() string { return s.URL() + PathGate }
 
 // AddMerchant adds or replaces a merchant.
 func (s *Server) AddMerchant(m Merchant) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.merchants[m.MerchantID] = m
+	s.merchants.Add(m.MerchantID, m)
 }
 
 // Merchant looks a merchant up by MerchantId.
 func (s *Server) Merchant(id string) (Merchant, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	m, ok := s.merchants[id]
-	return m, ok
+	return s.merchants.Get(id)
 }
 
 func eq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

@@ -193,50 +193,24 @@ func (s *Server) authorize(m Merchant, t *cardTxn, typ banksim.TxnType, threeD b
 }
 
 func (s *Server) book(m Merchant, in cardInput, typ banksim.TxnType, threeD bool, now time.Time) []node {
-	digits := in.pan.Reveal()
-	var rep []node
-	s.Book().Update(m.MID, in.orderID, func(o *banksim.Order) *banksim.Order {
-		if o != nil && o.State != banksim.OrderDeclined {
-			// The order id is taken: approved 2, echoing the earlier transaction.
-			rep = []node{leaf("approved", "2"), leaf("respCode", errDuplicate.Code), leaf("respText", errDuplicate.Text),
-				leaf("hostlogkey", o.HostRef), leaf("authCode", o.AuthCode), leaf("tranDate", tranDate(o.AuthorizedAt))}
-			return nil
-		}
-		created := o == nil
-		if created {
-			o = &banksim.Order{CreatedAt: now}
-		}
-		o.Type, o.Currency, o.Installments = typ, in.amount.Currency.Code, in.installments
-		o.Card, o.Holder = in.pan.Masked(), in.holder
-		o.AuthAttempts++
-		txn := banksim.Txn{Type: typ, Amount: in.amount.Minor, TransID: banksim.NewTransID(now), HostRef: newHostLogKey(now), Time: now}
-		if d, declined := banksim.Decide(digits, in.exp, in.amount, now); declined {
-			txn.Code, txn.Message = "00"+d.Code, d.Message
-			o.State = banksim.OrderDeclined
-			o.Txns = append(o.Txns, txn)
-			rep = refuse(refusal{txn.Code, d.Message})
-		} else {
-			txn.Approved, txn.Code, txn.AuthCode = true, "00", newAuthCode()
-			o.Authorized, o.AuthorizedAt = in.amount.Minor, now
-			o.AuthCode, o.HostRef, o.TransID = txn.AuthCode, txn.HostRef, txn.TransID
-			if typ == banksim.TxnAuth {
-				o.State, o.Captured, o.CapturedAt = banksim.OrderCaptured, in.amount.Minor, now
-			} else {
-				o.State = banksim.OrderAuthorized
-			}
-			o.Txns = append(o.Txns, txn)
-			s.recordHostKey(txn.HostRef, hostRef{m.MID, in.orderID, stateNames[typ]})
-			if threeD {
-				s.markThreeD(m.MID, in.orderID)
-			}
-			rep = approvedReply(txn, in.installments)
-		}
-		if created {
-			return o
-		}
-		return nil
-	})
-	return rep
+	r := s.Book().Charge(m.MID, in.orderID, banksim.Charge{
+		Type: typ, Amount: in.amount, Installments: in.installments, PAN: in.pan.Reveal(), Expiry: in.exp,
+		Card: in.pan.Masked(), Holder: in.holder, HostRef: newHostLogKey, AuthCode: newAuthCode, DeclinePrefix: "00",
+	}, now)
+	switch {
+	case r.Duplicate:
+		// The order id is taken: approved 2, echoing the earlier transaction.
+		o := r.Order
+		return []node{leaf("approved", "2"), leaf("respCode", errDuplicate.Code), leaf("respText", errDuplicate.Text),
+			leaf("hostlogkey", o.HostRef), leaf("authCode", o.AuthCode), leaf("tranDate", tranDate(o.AuthorizedAt))}
+	case r.Declined:
+		return refuse(refusal{r.Txn.Code, r.Txn.Message})
+	}
+	s.recordHostKey(r.Txn.HostRef, hostRef{m.MID, in.orderID, stateNames[typ]})
+	if threeD {
+		s.markThreeD(m.MID, in.orderID)
+	}
+	return approvedReply(r.Txn, in.installments)
 }
 
 // findOrder resolves a hostLogKey, or else a 24-character order id whose
@@ -288,7 +262,7 @@ func (s *Server) capt(m Merchant, c *captTxn, now time.Time) []node {
 		}
 		t := banksim.Txn{Type: banksim.TxnPostAuth, Amount: a.Minor, Approved: true, Code: "00", AuthCode: o.AuthCode,
 			HostRef: newHostLogKey(now), TransID: banksim.NewTransID(now), Time: now}
-		o.Captured, o.CapturedAt, o.State = a.Minor, now, banksim.OrderCaptured
+		o.MarkCaptured(a.Minor, now)
 		o.Txns = append(o.Txns, t)
 		s.recordHostKey(t.HostRef, hostRef{m.MID, orderID, "Capt"})
 		rep = approvedReply(t, o.Installments)
@@ -312,7 +286,7 @@ func (s *Server) reverse(m Merchant, rv *reverseTxn, now time.Time) []node {
 	var rep []node
 	s.Book().Update(m.MID, orderID, func(o *banksim.Order) *banksim.Order {
 		switch {
-		case o == nil || o.State == banksim.OrderDeclined || o.State == banksim.OrderVoided || o.Settled || o.Refunded > 0:
+		case !o.Voidable() || o.Refunded > 0:
 			rep = refuse(errReverse)
 			return nil
 		case ref.typ != "" && !strings.EqualFold(ref.typ, kind):
@@ -322,13 +296,10 @@ func (s *Server) reverse(m Merchant, rv *reverseTxn, now time.Time) []node {
 			rep = refuse(errReverse)
 			return nil
 		}
-		amt := o.Captured
-		if o.State == banksim.OrderAuthorized {
-			amt = o.Authorized
-		}
+		amt := o.VoidAmount()
 		t := banksim.Txn{Type: banksim.TxnVoid, Amount: amt, Approved: true, Code: "00", AuthCode: o.AuthCode,
 			HostRef: newHostLogKey(now), TransID: banksim.NewTransID(now), Time: now}
-		o.State, o.VoidedAt = banksim.OrderVoided, now
+		o.MarkVoided(now)
 		o.Txns = append(o.Txns, t)
 		s.recordHostKey(t.HostRef, hostRef{m.MID, orderID, "Reverse"})
 		rep = approvedReply(t, o.Installments)
@@ -377,11 +348,7 @@ func (s *Server) doReturn(m Merchant, rt *returnTxn, now time.Time) []node {
 		}
 		t := banksim.Txn{Type: banksim.TxnCredit, Amount: a.Minor, Approved: true, Code: "00", AuthCode: newAuthCode(),
 			HostRef: newHostLogKey(now), TransID: banksim.NewTransID(now), Time: now}
-		o.Refunded += a.Minor
-		o.State = banksim.OrderPartiallyRefunded
-		if o.Refunded == o.Captured {
-			o.State = banksim.OrderRefunded
-		}
+		o.AddRefund(a.Minor)
 		o.Txns = append(o.Txns, t)
 		s.recordHostKey(t.HostRef, hostRef{m.MID, orderID, "Return"})
 		rep = approvedReply(t, o.Installments)

@@ -50,15 +50,7 @@ func YKBSandbox() Merchant {
 	}
 }
 
-func (m Merchant) maxInstallments() int {
-	switch {
-	case m.MaxInstallments < 0:
-		return 1
-	case m.MaxInstallments == 0:
-		return 12
-	}
-	return m.MaxInstallments
-}
+func (m Merchant) maxInstallments() int { return banksim.InstallmentLimit(m.MaxInstallments) }
 
 // Config configures a simulator.
 type Config struct {
@@ -86,9 +78,9 @@ type Server struct {
 	signKey []byte // signs them (data1/data2 digest, callback Sign)
 
 	mu        sync.RWMutex
-	merchants map[string]Merchant // by MID
-	hostKeys  map[string]hostRef  // hostlogkey → transaction
-	threeD    map[string]bool     // MID + "/" + order id → paid with 3D Secure
+	merchants banksim.Merchants[Merchant] // by MID
+	hostKeys  map[string]hostRef          // hostlogkey → transaction
+	threeD    map[string]bool             // MID + "/" + order id → paid with 3D Secure
 }
 
 // hostRef locates a transaction by its hostlogkey.
@@ -103,13 +95,12 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{
-		Core:      banksim.NewCore(cfg.Logger),
-		cfg:       cfg,
-		sealKey:   randomBytes(32),
-		signKey:   randomBytes(32),
-		merchants: map[string]Merchant{},
-		hostKeys:  map[string]hostRef{},
-		threeD:    map[string]bool{},
+		Core:     banksim.NewCore(cfg.Logger),
+		cfg:      cfg,
+		sealKey:  randomBytes(32),
+		signKey:  randomBytes(32),
+		hostKeys: map[string]hostRef{},
+		threeD:   map[string]bool{},
 	}
 	if !cfg.NoSandbox {
 		s.AddMerchant(YKBSandbox())
@@ -142,17 +133,12 @@ func (s *Server) ThreeDGateURL() string { return s.URL() + PathThreeDGate }
 
 // AddMerchant adds or replaces a terminal.
 func (s *Server) AddMerchant(m Merchant) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.merchants[m.MID] = m
+	s.merchants.Add(m.MID, m)
 }
 
 // Merchant looks a terminal up by MID.
 func (s *Server) Merchant(mid string) (Merchant, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	m, ok := s.merchants[mid]
-	return m, ok
+	return s.merchants.Get(mid)
 }
 
 // authenticate checks mid and tid (the real host also checks the caller's

@@ -4,57 +4,13 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/kasapos/kasa/internal/gateway/latin5"
 )
-
-// ISO-8859-9 differs from Latin-1 only in these six positions.
-var latin5 = map[byte]rune{0xD0: 'Ğ', 0xDD: 'İ', 0xDE: 'Ş', 0xF0: 'ğ', 0xFD: 'ı', 0xFE: 'ş'}
-
-var latin5Rev = map[rune]byte{'Ğ': 0xD0, 'İ': 0xDD, 'Ş': 0xDE, 'ğ': 0xF0, 'ı': 0xFD, 'ş': 0xFE}
-
-func toLatin5(src []byte) []byte {
-	out := make([]byte, 0, len(src))
-	for len(src) > 0 {
-		r, n := utf8.DecodeRune(src)
-		src = src[n:]
-		if b, ok := latin5Rev[r]; ok {
-			out = append(out, b)
-		} else if r < 0x100 && latin5[byte(r)] == 0 {
-			out = append(out, byte(r))
-		} else {
-			out = append(out, "&#"+strconv.Itoa(int(r))+";"...)
-		}
-	}
-	return out
-}
-
-func charsetReader(label string, in io.Reader) (io.Reader, error) {
-	switch strings.ToLower(label) {
-	case "utf-8", "utf8":
-		return in, nil
-	case "iso-8859-9", "iso8859-9", "latin5", "windows-1254":
-		data, err := io.ReadAll(in)
-		if err != nil {
-			return nil, err
-		}
-		var b bytes.Buffer
-		for _, c := range data {
-			if r, ok := latin5[c]; ok {
-				b.WriteRune(r)
-			} else {
-				b.WriteRune(rune(c))
-			}
-		}
-		return &b, nil
-	}
-	return nil, fmt.Errorf("unsupported charset %q", label)
-}
 
 // maxRequest bounds a request body; real ones are under 4 KB.
 const maxRequest = 64 << 10
@@ -186,7 +142,7 @@ func readRequest(r *http.Request) ([]byte, error) {
 
 func parseRequest(body []byte) (*posnetRequest, error) {
 	dec := xml.NewDecoder(bytes.NewReader(body))
-	dec.CharsetReader = charsetReader
+	dec.CharsetReader = latin5.CharsetReader
 	var req posnetRequest
 	if err := dec.Decode(&req); err != nil {
 		return nil, err
@@ -227,5 +183,5 @@ func encodeReply(nodes []node) []byte {
 		write(n, "  ")
 	}
 	b.WriteString("</posnetResponse>\n")
-	return append([]byte(`<?xml version="1.0" encoding="ISO-8859-9"?>`+"\n"), toLatin5(b.Bytes())...)
+	return append([]byte(`<?xml version="1.0" encoding="ISO-8859-9"?>`+"\n"), latin5.Encode(b.Bytes())...)
 }

@@ -328,47 +328,22 @@ func approved(t banksim.Txn, installments int) obj {
 }
 
 func (s *Server) book(m Merchant, in cardInput, typ banksim.TxnType, threeD bool, now time.Time) obj {
-	digits := in.pan.Reveal()
-	var rep obj
-	s.Book().Update(m.MerchantNo, in.orderID, func(o *banksim.Order) *banksim.Order {
-		if o != nil && o.State != banksim.OrderDeclined {
-			rep = refused(errDuplicate)
-			return nil
-		}
-		created := o == nil
-		if created {
-			o = &banksim.Order{CreatedAt: now}
-		}
-		o.Type, o.Currency, o.Installments, o.Card = typ, in.amount.Currency.Code, in.installments, in.pan.Masked()
-		o.AuthAttempts++
-		t := banksim.Txn{Type: typ, Amount: in.amount.Minor, TransID: banksim.NewTransID(now), HostRef: newReference(now), Time: now}
-		if d, declined := banksim.Decide(digits, in.exp, in.amount, now); declined {
-			t.Code, t.Message = "00"+d.Code, d.Message
-			o.State = banksim.OrderDeclined
-			o.Txns = append(o.Txns, t)
-			rep = refused(refusal{t.Code, d.Message})
-		} else {
-			t.Approved, t.Code, t.AuthCode = true, "00", fmt.Sprintf("%06d", rand.IntN(1000000))
-			o.Authorized, o.AuthorizedAt = in.amount.Minor, now
-			o.AuthCode, o.HostRef, o.TransID = t.AuthCode, t.HostRef, t.TransID
-			if typ == banksim.TxnAuth {
-				o.State, o.Captured, o.CapturedAt = banksim.OrderCaptured, in.amount.Minor, now
-			} else {
-				o.State = banksim.OrderAuthorized
-			}
-			o.Txns = append(o.Txns, t)
-			s.recordRef(t.HostRef, ref{m.MerchantNo, in.orderID, typeNames[typ]})
-			if threeD {
-				s.markThreeD(m.MerchantNo, in.orderID)
-			}
-			rep = approved(t, in.installments)
-		}
-		if created {
-			return o
-		}
-		return nil
-	})
-	return rep
+	r := s.Book().Charge(m.MerchantNo, in.orderID, banksim.Charge{
+		Type: typ, Amount: in.amount, Installments: in.installments, PAN: in.pan.Reveal(), Expiry: in.exp,
+		Card: in.pan.Masked(), HostRef: newReference, DeclinePrefix: "00",
+		AuthCode: func() string { return fmt.Sprintf("%06d", rand.IntN(1000000)) },
+	}, now)
+	switch {
+	case r.Duplicate:
+		return refused(errDuplicate)
+	case r.Declined:
+		return refused(refusal{r.Txn.Code, r.Txn.Message})
+	}
+	s.recordRef(r.Txn.HostRef, ref{m.MerchantNo, in.orderID, typeNames[typ]})
+	if threeD {
+		s.markThreeD(m.MerchantNo, in.orderID)
+	}
+	return approved(r.Txn, in.installments)
 }
 
 // find resolves a ReferenceCode, or else a 24-character order id whose
@@ -412,7 +387,7 @@ func (s *Server) capture(m Merchant, req *request, now time.Time) obj {
 			rep = refused(errCapture)
 		default:
 			t := s.newTxn(banksim.TxnPostAuth, a.Minor, o.AuthCode, now)
-			o.Captured, o.CapturedAt, o.State = a.Minor, now, banksim.OrderCaptured
+			o.MarkCaptured(a.Minor, now)
 			o.Txns = append(o.Txns, t)
 			s.recordRef(t.HostRef, ref{m.MerchantNo, orderID, "Capture"})
 			rep = approved(t, o.Installments)
@@ -436,17 +411,14 @@ func (s *Server) reverse(m Merchant, req *request, now time.Time) obj {
 	var rep obj
 	s.Book().Update(m.MerchantNo, orderID, func(o *banksim.Order) *banksim.Order {
 		switch {
-		case o == nil || o.State == banksim.OrderDeclined || o.State == banksim.OrderVoided || o.Settled || o.Refunded > 0,
+		case !o.Voidable() || o.Refunded > 0,
 			r.typ != "" && r.typ != kind:
 			rep = refused(errReverse)
 			return nil
 		}
-		amt := o.Captured
-		if o.State == banksim.OrderAuthorized {
-			amt = o.Authorized
-		}
+		amt := o.VoidAmount()
 		t := s.newTxn(banksim.TxnVoid, amt, o.AuthCode, now)
-		o.State, o.VoidedAt = banksim.OrderVoided, now
+		o.MarkVoided(now)
 		o.Txns = append(o.Txns, t)
 		s.recordRef(t.HostRef, ref{m.MerchantNo, orderID, "Reverse"})
 		rep = approved(t, o.Installments)
@@ -479,11 +451,7 @@ func (s *Server) doReturn(m Merchant, req *request, now time.Time) obj {
 			rep = refused(errRefund)
 		default:
 			t := s.newTxn(banksim.TxnCredit, a.Minor, fmt.Sprintf("%06d", rand.IntN(1000000)), now)
-			o.Refunded += a.Minor
-			o.State = banksim.OrderPartiallyRefunded
-			if o.Refunded == o.Captured {
-				o.State = banksim.OrderRefunded
-			}
+			o.AddRefund(a.Minor)
 			o.Txns = append(o.Txns, t)
 			s.recordRef(t.HostRef, ref{m.MerchantNo, orderID, "Return"})
 			rep = approved(t, o.Installments)

@@ -48,15 +48,7 @@ func AlbarakaSandbox() Merchant {
 	}
 }
 
-func (m Merchant) maxInstallments() int {
-	switch {
-	case m.MaxInstallments < 0:
-		return 1
-	case m.MaxInstallments == 0:
-		return 12
-	}
-	return m.MaxInstallments
-}
+func (m Merchant) maxInstallments() int { return banksim.InstallmentLimit(m.MaxInstallments) }
 
 // Config configures a simulator.
 type Config struct {
@@ -74,10 +66,10 @@ type Server struct {
 	cfg Config
 
 	mu        sync.RWMutex
-	merchants map[string]Merchant // by MerchantNo
-	refs      map[string]ref      // ReferenceCode (HostLogKey) → transaction
-	threeD    map[string]bool     // MerchantNo + "/" + order id → paid with 3D
-	secure    map[string]*session // SecureTransactionId → authenticated attempt
+	merchants banksim.Merchants[Merchant] // by MerchantNo
+	refs      map[string]ref              // ReferenceCode (HostLogKey) → transaction
+	threeD    map[string]bool             // MerchantNo + "/" + order id → paid with 3D
+	secure    map[string]*session         // SecureTransactionId → authenticated attempt
 }
 
 type ref struct {
@@ -91,12 +83,11 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{
-		Core:      banksim.NewCore(cfg.Logger),
-		cfg:       cfg,
-		merchants: map[string]Merchant{},
-		refs:      map[string]ref{},
-		threeD:    map[string]bool{},
-		secure:    map[string]*session{},
+		Core:   banksim.NewCore(cfg.Logger),
+		cfg:    cfg,
+		refs:   map[string]ref{},
+		threeD: map[string]bool{},
+		secure: map[string]*session{},
 	}
 	if !cfg.NoSandbox {
 		s.AddMerchant(AlbarakaSandbox())
@@ -123,17 +114,12 @@ func (s *Server) ThreeDGateURL() string { return s.URL() + PathThreeDGate }
 
 // AddMerchant adds or replaces a terminal.
 func (s *Server) AddMerchant(m Merchant) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.merchants[m.MerchantNo] = m
+	s.merchants.Add(m.MerchantNo, m)
 }
 
 // Merchant looks a terminal up by MerchantNo.
 func (s *Server) Merchant(no string) (Merchant, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	m, ok := s.merchants[no]
-	return m, ok
+	return s.merchants.Get(no)
 }
 
 func (s *Server) recordRef(key string, r ref) {

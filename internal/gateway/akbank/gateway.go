@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 
@@ -66,13 +65,7 @@ var descriptor = &gateway.Descriptor{
 
 func init() {
 	// Set here, not in the literal: New itself reads descriptor.
-	descriptor.New = func(cfg gateway.Config) (gateway.Gateway, error) {
-		g, err := New(cfg)
-		if err != nil {
-			return nil, err // not a typed nil inside the interface
-		}
-		return g, nil
-	}
+	descriptor.New = gateway.Constructor(New)
 	gateway.Register(descriptor)
 }
 
@@ -107,13 +100,8 @@ func New(cfg gateway.Config) (*Gateway, error) {
 	if err := descriptor.Validate(cfg.Credentials); err != nil {
 		return nil, err
 	}
-	u, err := url.Parse(cfg.Endpoints.API)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if !gateway.ValidEndpoint(cfg.Endpoints.API) {
 		return nil, fmt.Errorf("akbank: invalid API endpoint %q", cfg.Endpoints.API)
-	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = gateway.DefaultClient()
 	}
 	c := cfg.Credentials
 	return &Gateway{
@@ -123,20 +111,20 @@ func New(cfg gateway.Config) (*Gateway, error) {
 		subMerchantID:  c[CredSubMerchantID],
 		process:        strings.TrimRight(cfg.Endpoints.API, "/") + processPath,
 		gate:           cfg.Endpoints.ThreeDGate,
-		client:         client,
+		client:         cfg.Client(),
 	}, nil
 }
 
 // Authorize sends a sale (txnCode 1000) or a pre-authorisation (1004).
 func (g *Gateway) Authorize(ctx context.Context, req *gateway.AuthorizeRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if req.Installments < 0 {
-		return rejectLocal(errors.New("akbank: negative installment count"), gateway.ReasonInstallments)
+		return gateway.RejectLocal(errors.New("akbank: negative installment count"), gateway.ReasonInstallments)
 	}
 	if req.Card.PAN.IsZero() {
-		return rejectLocal(errors.New("akbank: card number missing"), gateway.ReasonInvalidCard)
+		return gateway.RejectLocal(errors.New("akbank: card number missing"), gateway.ReasonInvalidCard)
 	}
 	code := txnPreAuth
 	if req.Capture {
@@ -158,7 +146,7 @@ func (g *Gateway) Authorize(ctx context.Context, req *gateway.AuthorizeRequest) 
 // sent: the bank keeps the pre-auth's.
 func (g *Gateway) Capture(ctx context.Context, req *gateway.CaptureRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	r := g.request(txnPostAuth, req.OrderID)
 	r.Transaction = &transaction{Amount: FormatAmount(req.Amount), CurrencyCode: currencyCode(req.Amount.Currency)}
@@ -170,7 +158,7 @@ func (g *Gateway) Capture(ctx context.Context, req *gateway.CaptureRequest) *gat
 // the batch closes. The bank finds the transaction by order id alone.
 func (g *Gateway) Void(ctx context.Context, req *gateway.VoidRequest) *gateway.Result {
 	if err := checkOrder(req.Order, false); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	return g.do(ctx, g.request(txnCancel, req.OrderID))
 }
@@ -182,7 +170,7 @@ func (g *Gateway) Void(ctx context.Context, req *gateway.VoidRequest) *gateway.R
 func (g *Gateway) Refund(ctx context.Context, req *gateway.RefundRequest) *gateway.Result {
 	needAmount := !req.Full || req.Amount.Minor > 0
 	if err := checkOrder(req.Order, needAmount); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	r := g.request(txnRefund, req.OrderID)
 	if needAmount {
@@ -207,7 +195,7 @@ func (g *Gateway) do(ctx context.Context, r *request) *gateway.Result {
 func (g *Gateway) exchange(ctx context.Context, r *request) (*Response, *gateway.Result) {
 	body, err := r.encode()
 	if err != nil {
-		return nil, rejectLocal(fmt.Errorf("akbank: encoding request: %w", err), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(fmt.Errorf("akbank: encoding request: %w", err), gateway.ReasonInvalidTxn)
 	}
 	hdr := http.Header{"auth-hash": {HashBody(body, g.secretKey)}}
 	data, terr := gateway.Post(ctx, g.client, g.process, contentType, body, hdr)
@@ -258,16 +246,5 @@ func checkOrder(o gateway.Order, needAmount bool) error {
 	return nil
 }
 
-// rejectLocal is a request Kasa refused to send: nothing reached the bank and
-// resending it unchanged cannot succeed.
-func rejectLocal(err error, reason gateway.DeclineReason) *gateway.Result {
-	return &gateway.Result{Outcome: gateway.Rejected, Reason: reason, BankMessage: err.Error(), Err: err}
-}
-
 // unusable is a reply that carries no verdict: the bank may have acted.
-func unusable(err error) gateway.Result {
-	if !errors.Is(err, ErrBadResponse) {
-		err = fmt.Errorf("%w: %v", ErrBadResponse, err)
-	}
-	return gateway.Result{Outcome: gateway.Unknown, Reason: gateway.ReasonSystemError, BankMessage: err.Error(), Err: err}
-}
+func unusable(err error) gateway.Result { return gateway.Unusable(ErrBadResponse, err) }

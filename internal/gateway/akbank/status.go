@@ -27,7 +27,7 @@ const txnDateLayout = "2006-01-02T15:04:05"
 // itself worked.
 func (g *Gateway) Status(ctx context.Context, orderID string) *gateway.StatusResult {
 	if err := checkOrder(gateway.Order{OrderID: orderID}, false); err != nil {
-		return &gateway.StatusResult{Result: *rejectLocal(err, gateway.ReasonInvalidTxn)}
+		return &gateway.StatusResult{Result: *gateway.RejectLocal(err, gateway.ReasonInvalidTxn)}
 	}
 	recs, res := g.history(ctx, orderID)
 	if res != nil {
@@ -52,7 +52,7 @@ func (g *Gateway) Status(ctx context.Context, orderID string) *gateway.StatusRes
 // VPS code. An unknown order gives no entries and an Approved result.
 func (g *Gateway) OrderHistory(ctx context.Context, orderID string) ([]gateway.HistoryEntry, *gateway.Result) {
 	if err := checkOrder(gateway.Order{OrderID: orderID}, false); err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	recs, res := g.history(ctx, orderID)
 	if res != nil {

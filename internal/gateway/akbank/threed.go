@@ -53,26 +53,26 @@ var (
 func (g *Gateway) Start3D(_ context.Context, req *gateway.ThreeDRequest) (*gateway.ThreeDForm, *gateway.Result) {
 	model, ok := paymentModels[req.Model]
 	if !ok {
-		return nil, rejectLocal(fmt.Errorf("akbank: 3D model %q not supported", req.Model), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(fmt.Errorf("akbank: 3D model %q not supported", req.Model), gateway.ReasonInvalidTxn)
 	}
 	gate, err := g.gateURL(req.Model)
 	if err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if err := checkOrder(req.Order, true); err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if req.Installments < 0 {
-		return nil, rejectLocal(errors.New("akbank: negative installment count"), gateway.ReasonInstallments)
+		return nil, gateway.RejectLocal(errors.New("akbank: negative installment count"), gateway.ReasonInstallments)
 	}
 	for _, u := range []string{req.OkURL, req.FailURL} {
 		if err := checkURL(u); err != nil {
-			return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+			return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 		}
 	}
 	withCard := req.Model != gateway.Model3DHost
 	if withCard && req.Card.PAN.IsZero() {
-		return nil, rejectLocal(errors.New("akbank: card number missing"), gateway.ReasonInvalidCard)
+		return nil, gateway.RejectLocal(errors.New("akbank: card number missing"), gateway.ReasonInvalidCard)
 	}
 	lang := "TR"
 	if req.Lang == "en" {
@@ -339,19 +339,19 @@ func provision(fields map[string]string, capture bool) (*gateway.Result, error) 
 // provisioned is the merchant's policy, decided before calling.
 func (g *Gateway) Complete3D(ctx context.Context, req *gateway.ThreeDCompleteRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if req.Installments < 0 {
-		return rejectLocal(errors.New("akbank: negative installment count"), gateway.ReasonInstallments)
+		return gateway.RejectLocal(errors.New("akbank: negative installment count"), gateway.ReasonInstallments)
 	}
 	tr := req.Result
 	switch {
 	case tr == nil:
-		return rejectLocal(errors.New("akbank: no verified 3D result"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("akbank: no verified 3D result"), gateway.ReasonInvalidTxn)
 	case tr.Auth != gateway.AuthFull && tr.Auth != gateway.AuthAttempted:
-		return rejectLocal(fmt.Errorf("akbank: 3D authentication failed (%s)", tr.MDStatus), gateway.ReasonNotPermitted)
+		return gateway.RejectLocal(fmt.Errorf("akbank: 3D authentication failed (%s)", tr.MDStatus), gateway.ReasonNotPermitted)
 	case tr.MD == "" || tr.CAVV == "":
-		return rejectLocal(errors.New("akbank: 3D result has no secureMd/secureData"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("akbank: 3D result has no secureMd/secureData"), gateway.ReasonInvalidTxn)
 	}
 	code := txnPreAuth
 	if req.Capture {

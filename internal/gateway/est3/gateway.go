@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/kasapos/kasa/internal/gateway"
 	"github.com/kasapos/kasa/internal/money"
@@ -50,13 +49,7 @@ var descriptor = &gateway.Descriptor{
 
 func init() {
 	// Set here, not in the literal: New itself reads descriptor.
-	descriptor.New = func(cfg gateway.Config) (gateway.Gateway, error) {
-		g, err := New(cfg)
-		if err != nil {
-			return nil, err // not a typed nil inside the interface
-		}
-		return g, nil
-	}
+	descriptor.New = gateway.Constructor(New)
 	gateway.Register(descriptor)
 }
 
@@ -92,13 +85,8 @@ func New(cfg gateway.Config) (*Gateway, error) {
 	if cfg.Endpoints.API == "" {
 		return nil, errors.New("est3: API endpoint is required")
 	}
-	u, err := url.Parse(cfg.Endpoints.API)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if !gateway.ValidEndpoint(cfg.Endpoints.API) {
 		return nil, fmt.Errorf("est3: invalid API endpoint %q", cfg.Endpoints.API)
-	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = gateway.DefaultClient()
 	}
 	c := cfg.Credentials
 	return &Gateway{
@@ -108,20 +96,20 @@ func New(cfg gateway.Config) (*Gateway, error) {
 		storeKey: c[CredStoreKey],
 		api:      cfg.Endpoints.API,
 		gate:     cfg.Endpoints.ThreeDGate,
-		client:   client,
+		client:   cfg.Client(),
 	}, nil
 }
 
 // Authorize sends a sale (Type Auth) or a pre-authorisation (Type PreAuth).
 func (g *Gateway) Authorize(ctx context.Context, req *gateway.AuthorizeRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if req.Installments < 0 {
-		return rejectLocal(errors.New("est3: negative installment count"), gateway.ReasonInstallments)
+		return gateway.RejectLocal(errors.New("est3: negative installment count"), gateway.ReasonInstallments)
 	}
 	if req.Card.PAN.IsZero() {
-		return rejectLocal(errors.New("est3: card number missing"), gateway.ReasonInvalidCard)
+		return gateway.RejectLocal(errors.New("est3: card number missing"), gateway.ReasonInvalidCard)
 	}
 	typ := typePreAuth
 	if req.Capture {
@@ -149,7 +137,7 @@ func (g *Gateway) Authorize(ctx context.Context, req *gateway.AuthorizeRequest) 
 // installment count is not sent: EST keeps the pre-auth's.
 func (g *Gateway) Capture(ctx context.Context, req *gateway.CaptureRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	r := g.request(typePostAuth, req.OrderID)
 	r.IPAddress = req.ClientIP
@@ -160,7 +148,7 @@ func (g *Gateway) Capture(ctx context.Context, req *gateway.CaptureRequest) *gat
 // Void cancels the order's sale or pre-authorisation before the batch closes.
 func (g *Gateway) Void(ctx context.Context, req *gateway.VoidRequest) *gateway.Result {
 	if err := checkOrder(req.Order, false); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	return g.do(ctx, g.request(typeVoid, req.OrderID))
 }
@@ -168,12 +156,12 @@ func (g *Gateway) Void(ctx context.Context, req *gateway.VoidRequest) *gateway.R
 // Refund sends Credit: without Total for a full refund, with it for a partial one.
 func (g *Gateway) Refund(ctx context.Context, req *gateway.RefundRequest) *gateway.Result {
 	if err := checkOrder(req.Order, !req.Full); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	r := g.request(typeCredit, req.OrderID)
 	if cur := req.Amount.Currency; !cur.IsZero() {
 		if !descriptor.SupportsCurrency(cur) {
-			return rejectLocal(fmt.Errorf("est3: currency %s not supported", cur.Code), gateway.ReasonInvalidTxn)
+			return gateway.RejectLocal(fmt.Errorf("est3: currency %s not supported", cur.Code), gateway.ReasonInvalidTxn)
 		}
 		r.Currency = cur.Numeric
 	}
@@ -208,7 +196,7 @@ func (g *Gateway) do(ctx context.Context, r *cc5Request) *gateway.Result {
 func (g *Gateway) exchange(ctx context.Context, r *cc5Request) (*Response, *gateway.Result) {
 	body, err := r.encode()
 	if err != nil {
-		return nil, rejectLocal(fmt.Errorf("est3: encoding request: %w", err), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(fmt.Errorf("est3: encoding request: %w", err), gateway.ReasonInvalidTxn)
 	}
 	data, terr := gateway.Post(ctx, g.client, g.api, contentType, body, nil)
 	if terr != nil {
@@ -244,10 +232,4 @@ func checkOrder(o gateway.Order, needAmount bool) error {
 		return fmt.Errorf("est3: currency %q not supported", o.Amount.Currency.Code)
 	}
 	return nil
-}
-
-// rejectLocal is a request Kasa refused to send: nothing reached the bank and
-// resending it unchanged cannot succeed.
-func rejectLocal(err error, reason gateway.DeclineReason) *gateway.Result {
-	return &gateway.Result{Outcome: gateway.Rejected, Reason: reason, BankMessage: err.Error(), Err: err}
 }

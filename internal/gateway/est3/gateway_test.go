@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/kasapos/kasa/internal/card"
 	"github.com/kasapos/kasa/internal/gateway"
 	"github.com/kasapos/kasa/internal/gateway/est3"
+	"github.com/kasapos/kasa/internal/gateway/gatewaytest"
 	"github.com/kasapos/kasa/internal/id"
 	"github.com/kasapos/kasa/internal/money"
 )
@@ -54,7 +54,7 @@ func newGateway(t *testing.T, api string, creds map[string]string) *est3.Gateway
 	return g
 }
 
-func testCard(t *testing.T, pan, holder string) card.Card {
+func testCard(t testing.TB, pan, holder string) card.Card {
 	t.Helper()
 	p, err := card.ParsePAN(pan)
 	if err != nil {
@@ -67,22 +67,22 @@ func testCard(t *testing.T, pan, holder string) card.Card {
 
 const goodPAN = "4355084355084358"
 
-func newOrder(minor int64, c money.Currency) gateway.Order {
-	return gateway.Order{OrderID: id.BankOrder(20), Amount: money.New(minor, c), ClientIP: "203.0.113.7"}
-}
-
 func (e *env) sale(o gateway.Order) *gateway.Result {
 	e.t.Helper()
 	return e.g.Authorize(e.t.Context(), &gateway.AuthorizeRequest{Order: o, Capture: true, Card: testCard(e.t, goodPAN, "Ada Lovelace")})
 }
 
-func want(t *testing.T, what string, r *gateway.Result, outcome gateway.Outcome, reason gateway.DeclineReason) {
-	t.Helper()
-	if r.Outcome != outcome || r.Reason != reason {
-		t.Fatalf("%s: outcome %s/%s, want %s/%s (code %q %q: %s; err %v)",
-			what, r.Outcome, r.Reason, outcome, reason, r.BankCode, r.BankErrorCode, r.BankMessage, r.Err)
-	}
+// bench is the env for the scenarios gatewaytest shares between adapters.
+func (e *env) bench() gatewaytest.Bench {
+	return gatewaytest.Bench{G: e.g, Sim: e.sim.Core, Merchant: "700655000200", GoodPAN: goodPAN, Card: func(t testing.TB, pan string) card.Card { return testCard(t, pan, "Ada Lovelace") }}
 }
+
+var (
+	want       = gatewaytest.Want
+	status     = gatewaytest.Status
+	wantStatus = gatewaytest.WantStatus
+	newOrder   = gatewaytest.NewOrder
+)
 
 func TestRegistered(t *testing.T) {
 	d, err := gateway.Lookup("est3")
@@ -147,24 +147,7 @@ func TestAuthorizeApproved(t *testing.T) {
 func TestDeclineTriggers(t *testing.T) {
 	for _, utf8 := range []bool{false, true} {
 		e := newEnv(t, est3sim.Config{UTF8Responses: utf8})
-		for _, d := range banksim.Declines {
-			t.Run(fmt.Sprintf("utf8=%v/%s", utf8, d.Code), func(t *testing.T) {
-				check := func(how string, r *gateway.Result) {
-					t.Helper()
-					want(t, how, r, gateway.Declined, gateway.DeclineReason(d.Reason))
-					if r.BankCode != d.Code || r.BankMessage != d.Message {
-						t.Errorf("%s: code %q message %q, want %q %q", how, r.BankCode, r.BankMessage, d.Code, d.Message)
-					}
-				}
-				o := newOrder(5000, money.TRY)
-				check("card", e.g.Authorize(t.Context(), &gateway.AuthorizeRequest{Order: o, Capture: true, Card: testCard(t, d.ExamplePAN, "")}))
-				o = gateway.Order{OrderID: id.BankOrder(20), Amount: banksim.TriggerAmount(d.Code, money.TRY)}
-				check("amount", e.sale(o))
-				if n := e.sim.Book().ApprovedAuths(o.OrderID); n != 0 {
-					t.Errorf("declined order has %d approved auths", n)
-				}
-			})
-		}
+		t.Run(fmt.Sprintf("utf8=%v", utf8), func(t *testing.T) { gatewaytest.DeclineTriggers(t, e.bench(), "", "") })
 	}
 }
 
@@ -231,23 +214,6 @@ func TestDuplicateOrderID(t *testing.T) {
 	want(t, "retry", e.sale(o2), gateway.Approved, gateway.ReasonNone)
 	if n := e.sim.Book().AuthAttempts(o2.OrderID); n != 2 {
 		t.Errorf("attempts %d, want 2", n)
-	}
-}
-
-func status(t *testing.T, g *est3.Gateway, orderID string) *gateway.StatusResult {
-	t.Helper()
-	s := g.Status(t.Context(), orderID)
-	if s.Outcome != gateway.Approved {
-		t.Fatalf("status query: %s %s %v", s.Outcome, s.BankMessage, s.Err)
-	}
-	return s
-}
-
-func wantStatus(t *testing.T, s *gateway.StatusResult, state gateway.OrderState, auth, capt, ref int64) {
-	t.Helper()
-	if s.State != state || s.AuthorizedAmount != auth || s.CapturedAmount != capt || s.RefundedAmount != ref {
-		t.Errorf("status %s auth %d captured %d refunded %d, want %s %d %d %d",
-			s.State, s.AuthorizedAmount, s.CapturedAmount, s.RefundedAmount, state, auth, capt, ref)
 	}
 }
 
@@ -414,33 +380,7 @@ func TestLostResponseThenStatus(t *testing.T) {
 
 func TestUnknownOnFaults(t *testing.T) {
 	e := newEnv(t, est3sim.Config{})
-	for _, tc := range []struct {
-		fault     banksim.Fault
-		committed bool
-	}{
-		{banksim.HTTP500, false},
-		{banksim.HTTP500After, true},
-		{banksim.Malformed, true},
-		{banksim.Truncated, true},
-		{banksim.Reset, true},
-	} {
-		t.Run(string(tc.fault.Kind), func(t *testing.T) {
-			o := newOrder(1234, money.TRY)
-			e.sim.Faults().Next(est3sim.OpAuth, tc.fault, 1)
-			r := e.sale(o)
-			want(t, "sale", r, gateway.Unknown, gateway.ReasonSystemError)
-			if r.Err == nil {
-				t.Error("no error kept")
-			}
-			if strings.Contains(r.BankMessage, goodPAN) || strings.Contains(fmt.Sprint(r.Err), goodPAN) {
-				t.Error("card number in the result")
-			}
-			s := status(t, e.g, o.OrderID)
-			if got := s.State == gateway.StateCaptured; got != tc.committed {
-				t.Errorf("state after fault %s", s.State)
-			}
-		})
-	}
+	gatewaytest.FaultsLeaveUnknown(t, e.bench(), est3sim.OpAuth)
 	// Status queries are classified the same way.
 	e.sim.Faults().Next(est3sim.OpOrderStatus, banksim.Malformed, 1)
 	if s := e.g.Status(t.Context(), "X1"); s.Outcome != gateway.Unknown {
@@ -468,13 +408,7 @@ func TestSlowReply(t *testing.T) {
 }
 
 func TestNotSentWhenNothingListens(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	g := newGateway(t, "http://"+addr+"/fim/api", paytenCreds)
+	g := newGateway(t, gatewaytest.DeadURL(t, "/fim/api"), paytenCreds)
 	r := g.Authorize(t.Context(), &gateway.AuthorizeRequest{Order: newOrder(100, money.TRY), Capture: true, Card: testCard(t, goodPAN, "")})
 	want(t, "dial refused", r, gateway.NotSent, gateway.ReasonSystemError)
 	var te *gateway.TransportError
@@ -487,38 +421,12 @@ func TestNotSentWhenNothingListens(t *testing.T) {
 }
 
 func TestCurrencies(t *testing.T) {
-	e := newEnv(t, est3sim.Config{})
-	for _, c := range []money.Currency{money.TRY, money.USD, money.EUR, money.GBP} {
-		o := newOrder(10025, c)
-		want(t, c.Code, e.sale(o), gateway.Approved, gateway.ReasonNone)
-		got, _ := e.sim.Book().Get("700655000200", o.OrderID)
-		if got.Currency != c.Code || got.Captured != 10025 {
-			t.Errorf("%s: bank has %s %d", c.Code, got.Currency, got.Captured)
-		}
-		ref := gateway.RefundRequest{Order: o}
-		ref.Amount = money.New(25, c)
-		want(t, c.Code+" refund", e.g.Refund(t.Context(), &ref), gateway.Approved, gateway.ReasonNone)
-		wantStatus(t, status(t, e.g, o.OrderID), gateway.StateRefunded, 10025, 10025, 25)
-	}
-	// A refund in another currency than the sale's is refused by the bank.
-	o := newOrder(500, money.TRY)
-	want(t, "sale", e.sale(o), gateway.Approved, gateway.ReasonNone)
-	ref := gateway.RefundRequest{Order: o}
-	ref.Amount = money.New(100, money.EUR)
-	want(t, "currency mismatch", e.g.Refund(t.Context(), &ref), gateway.Rejected, gateway.ReasonInvalidTxn)
+	gatewaytest.Currencies(t, newEnv(t, est3sim.Config{}).bench(), 10025)
 }
 
 func TestInstallments(t *testing.T) {
 	e := newEnv(t, est3sim.Config{})
-	for n := 0; n <= 12; n++ {
-		o := newOrder(120000, money.TRY)
-		r := e.g.Authorize(t.Context(), &gateway.AuthorizeRequest{Order: o, Capture: true, Installments: n, Card: testCard(t, goodPAN, "")})
-		want(t, fmt.Sprint(n, " installments"), r, gateway.Approved, gateway.ReasonNone)
-		got, _ := e.sim.Book().Get("700655000200", o.OrderID)
-		if wantN := max(n, 1); got.Installments != wantN {
-			t.Errorf("%d: bank recorded %d installments", n, got.Installments)
-		}
-	}
+	gatewaytest.Installments(t, e.bench())
 	e.sim.AddMerchant(est3sim.Merchant{ClientID: "190100000", User: "api", Password: "pw", MaxInstallments: 6})
 	g := newGateway(t, e.sim.APIURL(), map[string]string{est3.CredClientID: "190100000", est3.CredAPIUser: "api", est3.CredAPIPassword: "pw"})
 	r := g.Authorize(t.Context(), &gateway.AuthorizeRequest{Order: newOrder(100, money.TRY), Capture: true, Installments: 9, Card: testCard(t, goodPAN, "")})
@@ -556,23 +464,5 @@ func TestDefaultFaultsFromConfig(t *testing.T) {
 
 // Concurrent retries of one order id charge at most once.
 func TestConcurrentSameOrderChargesOnce(t *testing.T) {
-	e := newEnv(t, est3sim.Config{})
-	o := newOrder(5000, money.TRY)
-	results := make(chan *gateway.Result, 8)
-	for range 8 {
-		go func() { results <- e.sale(o) }()
-	}
-	approved := 0
-	for range 8 {
-		r := <-results
-		switch {
-		case r.OK():
-			approved++
-		case r.Reason != gateway.ReasonDuplicateOrder:
-			t.Errorf("unexpected %s/%s", r.Outcome, r.Reason)
-		}
-	}
-	if approved != 1 || e.sim.Book().ApprovedAuths(o.OrderID) != 1 {
-		t.Errorf("approved %d, bank approved %d", approved, e.sim.Book().ApprovedAuths(o.OrderID))
-	}
+	gatewaytest.ChargesOnce(t, newEnv(t, est3sim.Config{}).bench())
 }

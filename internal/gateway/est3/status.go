@@ -2,7 +2,6 @@ package est3
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -130,7 +129,7 @@ func stateOf(stat string) gateway.OrderState {
 // Approved outcome: the query itself worked.
 func (g *Gateway) Status(ctx context.Context, orderID string) *gateway.StatusResult {
 	if err := checkOrder(gateway.Order{OrderID: orderID}, false); err != nil {
-		return &gateway.StatusResult{Result: *rejectLocal(err, gateway.ReasonInvalidTxn)}
+		return &gateway.StatusResult{Result: *gateway.RejectLocal(err, gateway.ReasonInvalidTxn)}
 	}
 	r := g.request("", orderID)
 	r.Extra = &extra{OrderStatus: "QUERY"}
@@ -282,7 +281,7 @@ func summarize(recs []trxRecord) orderSummary {
 // and an Approved result.
 func (g *Gateway) OrderHistory(ctx context.Context, orderID string) ([]gateway.HistoryEntry, *gateway.Result) {
 	if err := checkOrder(gateway.Order{OrderID: orderID}, false); err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	recs, res := g.history(ctx, orderID)
 	if res != nil {
@@ -364,9 +363,4 @@ func parseHistory(x map[string]string) ([]trxRecord, error) {
 	return recs, nil
 }
 
-func unusable(err error) gateway.Result {
-	if !errors.Is(err, ErrBadResponse) {
-		err = fmt.Errorf("%w: %v", ErrBadResponse, err)
-	}
-	return gateway.Result{Outcome: gateway.Unknown, Reason: gateway.ReasonSystemError, BankMessage: err.Error(), Err: err}
-}
+func unusable(err error) gateway.Result { return gateway.Unusable(ErrBadResponse, err) }

@@ -75,25 +75,25 @@ var (
 func (g *Gateway) Start3D(_ context.Context, req *gateway.ThreeDRequest) (*gateway.ThreeDForm, *gateway.Result) {
 	storetype, ok := storeTypes[req.Model]
 	if !ok {
-		return nil, rejectLocal(fmt.Errorf("est3: 3D model %q not supported", req.Model), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(fmt.Errorf("est3: 3D model %q not supported", req.Model), gateway.ReasonInvalidTxn)
 	}
 	if err := g.check3D(); err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if err := checkOrder(req.Order, true); err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if req.Installments < 0 {
-		return nil, rejectLocal(errors.New("est3: negative installment count"), gateway.ReasonInstallments)
+		return nil, gateway.RejectLocal(errors.New("est3: negative installment count"), gateway.ReasonInstallments)
 	}
 	for _, u := range []string{req.OkURL, req.FailURL} {
 		if err := checkCallbackURL(u); err != nil {
-			return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+			return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 		}
 	}
 	withCard := storetype != storeTypes[gateway.Model3DHost]
 	if withCard && req.Card.PAN.IsZero() {
-		return nil, rejectLocal(errors.New("est3: card number missing"), gateway.ReasonInvalidCard)
+		return nil, gateway.RejectLocal(errors.New("est3: card number missing"), gateway.ReasonInvalidCard)
 	}
 	lang := "tr"
 	if req.Lang == "en" {
@@ -396,19 +396,19 @@ func provision(fields map[string]string, auth gateway.AuthLevel) (*gateway.Resul
 // merchant's policy, decided before calling.
 func (g *Gateway) Complete3D(ctx context.Context, req *gateway.ThreeDCompleteRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if req.Installments < 0 {
-		return rejectLocal(errors.New("est3: negative installment count"), gateway.ReasonInstallments)
+		return gateway.RejectLocal(errors.New("est3: negative installment count"), gateway.ReasonInstallments)
 	}
 	tr := req.Result
 	switch {
 	case tr == nil:
-		return rejectLocal(errors.New("est3: no verified 3D result"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("est3: no verified 3D result"), gateway.ReasonInvalidTxn)
 	case tr.Auth != gateway.AuthFull && tr.Auth != gateway.AuthAttempted:
-		return rejectLocal(fmt.Errorf("est3: 3D authentication failed (mdStatus %q)", tr.MDStatus), gateway.ReasonNotPermitted)
+		return gateway.RejectLocal(fmt.Errorf("est3: 3D authentication failed (mdStatus %q)", tr.MDStatus), gateway.ReasonNotPermitted)
 	case tr.MD == "":
-		return rejectLocal(errors.New("est3: 3D result has no md"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("est3: 3D result has no md"), gateway.ReasonInvalidTxn)
 	}
 	typ := typePreAuth
 	if req.Capture {

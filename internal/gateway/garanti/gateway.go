@@ -62,13 +62,7 @@ var descriptor = &gateway.Descriptor{
 
 func init() {
 	// Set here, not in the literal: New itself reads descriptor.
-	descriptor.New = func(cfg gateway.Config) (gateway.Gateway, error) {
-		g, err := New(cfg)
-		if err != nil {
-			return nil, err // not a typed nil inside the interface
-		}
-		return g, nil
-	}
+	descriptor.New = gateway.Constructor(New)
 	gateway.Register(descriptor)
 }
 
@@ -108,7 +102,7 @@ func New(cfg gateway.Config) (*Gateway, error) {
 		return nil, err
 	}
 	u, err := url.Parse(cfg.Endpoints.API)
-	if cfg.Endpoints.API == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if err != nil || !gateway.ValidEndpoint(cfg.Endpoints.API) {
 		return nil, fmt.Errorf("garanti: invalid API endpoint %q", cfg.Endpoints.API)
 	}
 	c := cfg.Credentials
@@ -123,10 +117,6 @@ func New(cfg gateway.Config) (*Gateway, error) {
 	default:
 		return nil, fmt.Errorf("garanti: mode must be TEST or PROD, not %q", c[CredMode])
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = gateway.DefaultClient()
-	}
 	return &Gateway{
 		merchantID: c[CredMerchantID],
 		terminalID: c[CredTerminalID],
@@ -137,20 +127,20 @@ func New(cfg gateway.Config) (*Gateway, error) {
 		mode:       mode,
 		api:        cfg.Endpoints.API,
 		gate:       cfg.Endpoints.ThreeDGate,
-		client:     client,
+		client:     cfg.Client(),
 	}, nil
 }
 
 // Authorize sends a sale (sales) or a pre-authorisation (preauth).
 func (g *Gateway) Authorize(ctx context.Context, req *gateway.AuthorizeRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if req.Installments < 0 {
-		return rejectLocal(errors.New("garanti: negative installment count"), gateway.ReasonInstallments)
+		return gateway.RejectLocal(errors.New("garanti: negative installment count"), gateway.ReasonInstallments)
 	}
 	if req.Card.PAN.IsZero() {
-		return rejectLocal(errors.New("garanti: card number missing"), gateway.ReasonInvalidCard)
+		return gateway.RejectLocal(errors.New("garanti: card number missing"), gateway.ReasonInvalidCard)
 	}
 	typ := typePreAuth
 	if req.Capture {
@@ -168,7 +158,7 @@ func (g *Gateway) Authorize(ctx context.Context, req *gateway.AuthorizeRequest) 
 // the pre-authorised amount.
 func (g *Gateway) Capture(ctx context.Context, req *gateway.CaptureRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	r := g.request(typePostAuth, userAut, req.Order, FormatAmount(req.Amount), req.Amount.Currency.Numeric)
 	r.Transaction.InstallmentCnt = FormatInstallments(req.Installments)
@@ -180,7 +170,7 @@ func (g *Gateway) Capture(ctx context.Context, req *gateway.CaptureRequest) *gat
 // requires; the currency is the order's when known.
 func (g *Gateway) Void(ctx context.Context, req *gateway.VoidRequest) *gateway.Result {
 	if err := checkOrder(req.Order, false); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	return g.do(ctx, g.request(typeVoid, userRfn, req.Order, fixedAmount, currencyOr949(req.Amount.Currency)))
 }
@@ -189,7 +179,7 @@ func (g *Gateway) Void(ctx context.Context, req *gateway.VoidRequest) *gateway.R
 // a full refund too, so Amount is required either way.
 func (g *Gateway) Refund(ctx context.Context, req *gateway.RefundRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	return g.do(ctx, g.request(typeRefund, userRfn, req.Order, FormatAmount(req.Amount), req.Amount.Currency.Numeric))
 }
@@ -252,7 +242,7 @@ func (g *Gateway) exchange(ctx context.Context, r *gvpsRequest) (*Response, *gat
 	g.sign(r)
 	body, err := r.encode()
 	if err != nil {
-		return nil, rejectLocal(fmt.Errorf("garanti: encoding request: %w", err), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(fmt.Errorf("garanti: encoding request: %w", err), gateway.ReasonInvalidTxn)
 	}
 	data, terr := gateway.Post(ctx, g.client, g.api, contentType, body, nil)
 	if terr != nil {
@@ -298,15 +288,4 @@ func checkOrderID(id string) error {
 	return nil
 }
 
-// rejectLocal is a request Kasa refused to send: nothing reached the bank and
-// resending it unchanged cannot succeed.
-func rejectLocal(err error, reason gateway.DeclineReason) *gateway.Result {
-	return &gateway.Result{Outcome: gateway.Rejected, Reason: reason, BankMessage: err.Error(), Err: err}
-}
-
-func unusable(err error) gateway.Result {
-	if !errors.Is(err, ErrBadResponse) {
-		err = fmt.Errorf("%w: %v", ErrBadResponse, err)
-	}
-	return gateway.Result{Outcome: gateway.Unknown, Reason: gateway.ReasonSystemError, BankMessage: err.Error(), Err: err}
-}
+func unusable(err error) gateway.Result { return gateway.Unusable(ErrBadResponse, err) }

@@ -3,7 +3,6 @@ package garanti_test
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/kasapos/kasa/internal/card"
 	"github.com/kasapos/kasa/internal/gateway"
 	"github.com/kasapos/kasa/internal/gateway/garanti"
+	"github.com/kasapos/kasa/internal/gateway/gatewaytest"
 	"github.com/kasapos/kasa/internal/id"
 	"github.com/kasapos/kasa/internal/money"
 )
@@ -69,7 +69,7 @@ func with(creds map[string]string, k, v string) map[string]string {
 
 const goodPAN = "4282209004348015"
 
-func testCard(t *testing.T, pan string) card.Card {
+func testCard(t testing.TB, pan string) card.Card {
 	t.Helper()
 	p, err := card.ParsePAN(pan)
 	if err != nil {
@@ -80,22 +80,22 @@ func testCard(t *testing.T, pan string) card.Card {
 	return card.Card{PAN: p, Expiry: exp, CVV: cvv}
 }
 
-func newOrder(minor int64, c money.Currency) gateway.Order {
-	return gateway.Order{OrderID: id.BankOrder(20), Amount: money.New(minor, c), ClientIP: "203.0.113.7"}
-}
-
 func (e *env) auth(o gateway.Order, capture bool, inst int) *gateway.Result {
 	e.t.Helper()
 	return e.g.Authorize(e.t.Context(), &gateway.AuthorizeRequest{Order: o, Capture: capture, Installments: inst, Card: testCard(e.t, goodPAN)})
 }
 
-func want(t *testing.T, what string, r *gateway.Result, outcome gateway.Outcome, reason gateway.DeclineReason) {
-	t.Helper()
-	if r.Outcome != outcome || r.Reason != reason {
-		t.Fatalf("%s: outcome %s/%s, want %s/%s (code %q %q: %s; err %v)",
-			what, r.Outcome, r.Reason, outcome, reason, r.BankCode, r.BankErrorCode, r.BankMessage, r.Err)
-	}
+// bench is the env for the scenarios gatewaytest shares between adapters.
+func (e *env) bench() gatewaytest.Bench {
+	return gatewaytest.Bench{G: e.g, Sim: e.sim.Core, Merchant: terminal, GoodPAN: goodPAN, Card: testCard}
 }
+
+var (
+	want       = gatewaytest.Want
+	status     = gatewaytest.Status
+	wantStatus = gatewaytest.WantStatus
+	newOrder   = gatewaytest.NewOrder
+)
 
 func TestRegistered(t *testing.T) {
 	d, err := gateway.Lookup("garanti")
@@ -197,25 +197,7 @@ func TestInstallments(t *testing.T) {
 }
 
 func TestDeclineTriggers(t *testing.T) {
-	e := newEnv(t, garantisim.Config{})
-	for _, d := range banksim.Declines {
-		t.Run(d.Code, func(t *testing.T) {
-			check := func(how string, r *gateway.Result) {
-				t.Helper()
-				want(t, how, r, gateway.Declined, gateway.DeclineReason(d.Reason))
-				if r.BankCode != d.Code || r.BankMessage != d.Message {
-					t.Errorf("%s: code %q message %q, want %q %q", how, r.BankCode, r.BankMessage, d.Code, d.Message)
-				}
-			}
-			o := newOrder(5000, money.TRY)
-			check("card", e.g.Authorize(t.Context(), &gateway.AuthorizeRequest{Order: o, Capture: true, Card: testCard(t, d.ExamplePAN)}))
-			o = gateway.Order{OrderID: id.BankOrder(20), Amount: banksim.TriggerAmount(d.Code, money.TRY)}
-			check("amount", e.auth(o, true, 0))
-			if n := e.sim.Book().ApprovedAuths(o.OrderID); n != 0 {
-				t.Errorf("declined order has %d approved auths", n)
-			}
-		})
-	}
+	gatewaytest.DeclineTriggers(t, newEnv(t, garantisim.Config{}).bench(), "", "")
 }
 
 func TestRejected(t *testing.T) {
@@ -258,23 +240,6 @@ func TestDuplicateOrderID(t *testing.T) {
 	want(t, "declined", e.auth(o2, true, 0), gateway.Declined, gateway.ReasonInsufficientFunds)
 	o2.Amount = money.New(1000, money.TRY)
 	want(t, "retry", e.auth(o2, true, 0), gateway.Approved, gateway.ReasonNone)
-}
-
-func status(t *testing.T, g *garanti.Gateway, orderID string) *gateway.StatusResult {
-	t.Helper()
-	s := g.Status(t.Context(), orderID)
-	if s.Outcome != gateway.Approved {
-		t.Fatalf("status query: %s %s %v", s.Outcome, s.BankMessage, s.Err)
-	}
-	return s
-}
-
-func wantStatus(t *testing.T, s *gateway.StatusResult, state gateway.OrderState, auth, capt, ref int64) {
-	t.Helper()
-	if s.State != state || s.AuthorizedAmount != auth || s.CapturedAmount != capt || s.RefundedAmount != ref {
-		t.Errorf("status %s auth %d captured %d refunded %d, want %s %d %d %d",
-			s.State, s.AuthorizedAmount, s.CapturedAmount, s.RefundedAmount, state, auth, capt, ref)
-	}
 }
 
 func TestPreAuthPartialCapture(t *testing.T) {
@@ -423,13 +388,7 @@ func TestGarbledReplies(t *testing.T) {
 }
 
 func TestNotSentWhenNothingListens(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	g, err := garanti.New(gateway.Config{Credentials: sandboxCreds, Endpoints: gateway.Endpoints{API: "http://" + addr + "/VPServlet"}})
+	g, err := garanti.New(gateway.Config{Credentials: sandboxCreds, Endpoints: gateway.Endpoints{API: gatewaytest.DeadURL(t, "/VPServlet")}})
 	if err != nil {
 		t.Fatal(err)
 	}

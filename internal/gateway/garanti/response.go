@@ -5,8 +5,9 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
+
+	"github.com/kasapos/kasa/internal/gateway/latin5"
 )
 
 // Response is a parsed GVPSResponse.
@@ -96,7 +97,7 @@ func ParseResponse(body []byte) (*Response, error) {
 		return nil, fmt.Errorf("%w: empty body", ErrBadResponse)
 	}
 	dec := xml.NewDecoder(bytes.NewReader(body))
-	dec.CharsetReader = charsetReader
+	dec.CharsetReader = latin5.CharsetReader
 	var raw gvpsResponse
 	if err := dec.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadResponse, err)
@@ -137,35 +138,4 @@ func trimAll(ps ...*string) {
 	for _, p := range ps {
 		*p = strings.TrimSpace(*p)
 	}
-}
-
-// charsetReader accepts UTF-8 (what GVPS sends) and ISO-8859-9, which some
-// proxies in front of older terminals declare.
-func charsetReader(label string, in io.Reader) (io.Reader, error) {
-	switch strings.ToLower(label) {
-	case "utf-8", "utf8":
-		return in, nil
-	case "iso-8859-9", "iso8859-9", "latin5", "windows-1254":
-		data, err := io.ReadAll(in)
-		if err != nil {
-			return nil, err
-		}
-		return strings.NewReader(decodeLatin5(data)), nil
-	}
-	return nil, fmt.Errorf("unsupported charset %q", label)
-}
-
-// ISO-8859-9 is Latin-1 with six Turkish letters in place of Icelandic ones.
-var latin5Turkish = map[byte]rune{0xD0: 'Ğ', 0xDD: 'İ', 0xDE: 'Ş', 0xF0: 'ğ', 0xFD: 'ı', 0xFE: 'ş'}
-
-func decodeLatin5(b []byte) string {
-	var s strings.Builder
-	for _, c := range b {
-		if r, ok := latin5Turkish[c]; ok {
-			s.WriteRune(r)
-		} else {
-			s.WriteRune(rune(c))
-		}
-	}
-	return s.String()
 }

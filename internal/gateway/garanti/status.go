@@ -27,7 +27,7 @@ var bankZone = time.FixedZone("TRT", 3*60*60)
 // is StateNotFound with an Approved outcome: the query itself worked.
 func (g *Gateway) Status(ctx context.Context, orderID string) *gateway.StatusResult {
 	if err := checkOrderID(orderID); err != nil {
-		return &gateway.StatusResult{Result: *rejectLocal(err, gateway.ReasonInvalidTxn)}
+		return &gateway.StatusResult{Result: *gateway.RejectLocal(err, gateway.ReasonInvalidTxn)}
 	}
 	r := g.request(typeOrderInq, userAut, gateway.Order{OrderID: orderID}, fixedAmount, queryCurrency)
 	resp, res := g.exchange(ctx, r)
@@ -104,7 +104,7 @@ func (g *Gateway) Status(ctx context.Context, orderID string) *gateway.StatusRes
 // unknown order gives no entries and an Approved result.
 func (g *Gateway) OrderHistory(ctx context.Context, orderID string) ([]gateway.HistoryEntry, *gateway.Result) {
 	if err := checkOrderID(orderID); err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	txns, res := g.history(ctx, orderID)
 	if res != nil {

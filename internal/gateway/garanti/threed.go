@@ -25,22 +25,22 @@ func (g *Gateway) Start3D(_ context.Context, req *gateway.ThreeDRequest) (*gatew
 	level, ok := securityLevel[req.Model]
 	switch {
 	case !ok:
-		return nil, rejectLocal(fmt.Errorf("garanti: unknown 3D model %q", req.Model), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(fmt.Errorf("garanti: unknown 3D model %q", req.Model), gateway.ReasonInvalidTxn)
 	case g.gate == "":
-		return nil, rejectLocal(errors.New("garanti: 3D gate endpoint is not configured"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("garanti: 3D gate endpoint is not configured"), gateway.ReasonInvalidTxn)
 	case g.storeKey == "":
-		return nil, rejectLocal(errors.New("garanti: store key is required for 3D Secure"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("garanti: store key is required for 3D Secure"), gateway.ReasonInvalidTxn)
 	case req.Model == gateway.Model3DHost && g.oosPass == "":
-		return nil, rejectLocal(errors.New("garanti: PROVOOS password is required for 3D Host"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("garanti: PROVOOS password is required for 3D Host"), gateway.ReasonInvalidTxn)
 	case req.Model != gateway.Model3DHost && req.Card.PAN.IsZero():
-		return nil, rejectLocal(errors.New("garanti: card number missing"), gateway.ReasonInvalidCard)
+		return nil, gateway.RejectLocal(errors.New("garanti: card number missing"), gateway.ReasonInvalidCard)
 	case req.OkURL == "" || req.FailURL == "":
-		return nil, rejectLocal(errors.New("garanti: callback URLs are required"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("garanti: callback URLs are required"), gateway.ReasonInvalidTxn)
 	case req.Installments < 0:
-		return nil, rejectLocal(errors.New("garanti: negative installment count"), gateway.ReasonInstallments)
+		return nil, gateway.RejectLocal(errors.New("garanti: negative installment count"), gateway.ReasonInstallments)
 	}
 	if err := checkOrder(req.Order, true); err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	user, pass := userAut, g.autPass
 	if req.Model == gateway.Model3DHost {
@@ -196,16 +196,16 @@ func provision(form url.Values) *gateway.Result {
 // callback with full or attempted authentication may be provisioned.
 func (g *Gateway) Complete3D(ctx context.Context, req *gateway.ThreeDCompleteRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	tds := req.Result
 	switch {
 	case tds == nil || tds.Auth == gateway.AuthFailed:
-		return rejectLocal(errors.New("garanti: 3D authentication did not succeed"), gateway.ReasonNotPermitted)
+		return gateway.RejectLocal(errors.New("garanti: 3D authentication did not succeed"), gateway.ReasonNotPermitted)
 	case tds.MD == "":
-		return rejectLocal(errors.New("garanti: 3D result has no md"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("garanti: 3D result has no md"), gateway.ReasonInvalidTxn)
 	case req.Installments < 0:
-		return rejectLocal(errors.New("garanti: negative installment count"), gateway.ReasonInstallments)
+		return gateway.RejectLocal(errors.New("garanti: negative installment count"), gateway.ReasonInstallments)
 	}
 	typ := typePreAuth
 	if req.Capture {

@@ -2,11 +2,9 @@ package garanti_test
 
 import (
 	"errors"
-	"html"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/kasapos/kasa/internal/card"
 	"github.com/kasapos/kasa/internal/gateway"
 	"github.com/kasapos/kasa/internal/gateway/garanti"
+	"github.com/kasapos/kasa/internal/gateway/gatewaytest"
 	"github.com/kasapos/kasa/internal/money"
 )
 
@@ -24,11 +23,6 @@ import (
 const (
 	okURL   = "https://kasa.example/3d/ok"
 	failURL = "https://kasa.example/3d/fail"
-)
-
-var (
-	reAction = regexp.MustCompile(`<form method="post" action="([^"]*)"`)
-	reInput  = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
 )
 
 // browser posts forms and follows the simulator's pages.
@@ -56,18 +50,7 @@ func (b *browser) post(target string, form url.Values) string {
 }
 
 // autoPost reads an auto-submitting page: its target and fields.
-func autoPost(t *testing.T, page string) (string, url.Values) {
-	t.Helper()
-	m := reAction.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no form in page:\n%s", page)
-	}
-	v := url.Values{}
-	for _, in := range reInput.FindAllStringSubmatch(page, -1) {
-		v.Add(html.UnescapeString(in[1]), html.UnescapeString(in[2]))
-	}
-	return html.UnescapeString(m[1]), v
-}
+var autoPost = gatewaytest.AutoPosted
 
 type acsAction int
 

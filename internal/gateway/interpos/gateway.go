@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/kasapos/kasa/internal/gateway"
 	"github.com/kasapos/kasa/internal/money"
@@ -54,13 +53,7 @@ var descriptor = &gateway.Descriptor{
 
 func init() {
 	// Set here, not in the literal: New itself reads descriptor.
-	descriptor.New = func(cfg gateway.Config) (gateway.Gateway, error) {
-		g, err := New(cfg)
-		if err != nil {
-			return nil, err // not a typed nil inside the interface
-		}
-		return g, nil
-	}
+	descriptor.New = gateway.Constructor(New)
 	gateway.Register(descriptor)
 }
 
@@ -103,10 +96,6 @@ func New(cfg gateway.Config) (*Gateway, error) {
 			return nil, fmt.Errorf("interpos: 3D gate endpoint: %w", err)
 		}
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = gateway.DefaultClient()
-	}
 	c := cfg.Credentials
 	return &Gateway{
 		shopCode: c[CredShopCode],
@@ -115,7 +104,7 @@ func New(cfg gateway.Config) (*Gateway, error) {
 		storeKey: c[CredStoreKey],
 		api:      cfg.Endpoints.API,
 		gate:     cfg.Endpoints.ThreeDGate,
-		client:   client,
+		client:   cfg.Client(),
 	}, nil
 }
 
@@ -123,8 +112,7 @@ func checkURL(s string) error {
 	if s == "" {
 		return errors.New("required")
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if !gateway.ValidEndpoint(s) {
 		return fmt.Errorf("invalid URL %q", s)
 	}
 	return nil
@@ -133,13 +121,13 @@ func checkURL(s string) error {
 // Authorize sends a sale (TxnType Auth) or a pre-authorisation (PreAuth).
 func (g *Gateway) Authorize(ctx context.Context, req *gateway.AuthorizeRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if req.Installments < 0 {
-		return rejectLocal(errors.New("interpos: negative installment count"), gateway.ReasonInstallments)
+		return gateway.RejectLocal(errors.New("interpos: negative installment count"), gateway.ReasonInstallments)
 	}
 	if req.Card.PAN.IsZero() {
-		return rejectLocal(errors.New("interpos: card number missing"), gateway.ReasonInvalidCard)
+		return gateway.RejectLocal(errors.New("interpos: card number missing"), gateway.ReasonInvalidCard)
 	}
 	f := g.form(txnType(req.Capture))
 	f.add("OrderId", req.OrderID)
@@ -156,7 +144,7 @@ func (g *Gateway) Authorize(ctx context.Context, req *gateway.AuthorizeRequest) 
 // the pre-authorisation; the bank keeps the pre-auth's installment count.
 func (g *Gateway) Capture(ctx context.Context, req *gateway.CaptureRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	f := g.form(typePostAuth)
 	f.add("orgOrderId", req.OrderID)
@@ -170,7 +158,7 @@ func (g *Gateway) Capture(ctx context.Context, req *gateway.CaptureRequest) *gat
 // batch closes.
 func (g *Gateway) Void(ctx context.Context, req *gateway.VoidRequest) *gateway.Result {
 	if err := checkOrder(req.Order, false); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	f := g.form(typeVoid)
 	f.add("orgOrderId", req.OrderID)
@@ -182,7 +170,7 @@ func (g *Gateway) Void(ctx context.Context, req *gateway.VoidRequest) *gateway.R
 // too.
 func (g *Gateway) Refund(ctx context.Context, req *gateway.RefundRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	f := g.form(typeRefund)
 	f.add("orgOrderId", req.OrderID)
@@ -256,17 +244,9 @@ func CheckOrderID(id string) error {
 	return nil
 }
 
-// rejectLocal is a request Kasa refused to send: nothing reached the bank and
-// resending it unchanged cannot succeed.
-func rejectLocal(err error, reason gateway.DeclineReason) *gateway.Result {
-	return &gateway.Result{Outcome: gateway.Rejected, Reason: reason, BankMessage: err.Error(), Err: err}
-}
-
 // unusable is a 2xx reply Kasa cannot read: the bank may have acted, so the
 // outcome is Unknown until a status query says otherwise.
 func unusable(err error) *gateway.Result {
-	if !errors.Is(err, ErrBadResponse) {
-		err = fmt.Errorf("%w: %v", ErrBadResponse, err)
-	}
-	return &gateway.Result{Outcome: gateway.Unknown, Reason: gateway.ReasonSystemError, BankMessage: err.Error(), Err: err}
+	res := gateway.Unusable(ErrBadResponse, err)
+	return &res
 }

@@ -2,8 +2,6 @@ package interpos_test
 
 import (
 	"context"
-	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +10,8 @@ import (
 	interpossim "github.com/kasapos/kasa/internal/banksim/interpos"
 	"github.com/kasapos/kasa/internal/card"
 	"github.com/kasapos/kasa/internal/gateway"
+	"github.com/kasapos/kasa/internal/gateway/gatewaytest"
 	"github.com/kasapos/kasa/internal/gateway/interpos"
-	"github.com/kasapos/kasa/internal/id"
 	"github.com/kasapos/kasa/internal/money"
 )
 
@@ -55,7 +53,7 @@ func newGateway(t *testing.T, api string, creds map[string]string) *interpos.Gat
 	return g
 }
 
-func testCard(t *testing.T, pan string) card.Card {
+func testCard(t testing.TB, pan string) card.Card {
 	t.Helper()
 	p, err := card.ParsePAN(pan)
 	if err != nil {
@@ -69,39 +67,22 @@ func testCard(t *testing.T, pan string) card.Card {
 // goodPAN is Denizbank's published sandbox card.
 const goodPAN = "4090700090840057"
 
-func newOrder(minor int64, c money.Currency) gateway.Order {
-	return gateway.Order{OrderID: id.BankOrder(20), Amount: money.New(minor, c), ClientIP: "203.0.113.7"}
-}
-
 func (e *env) sale(o gateway.Order) *gateway.Result {
 	e.t.Helper()
 	return e.g.Authorize(e.t.Context(), &gateway.AuthorizeRequest{Order: o, Capture: true, Card: testCard(e.t, goodPAN)})
 }
 
-func want(t *testing.T, what string, r *gateway.Result, outcome gateway.Outcome, reason gateway.DeclineReason) {
-	t.Helper()
-	if r.Outcome != outcome || r.Reason != reason {
-		t.Fatalf("%s: outcome %s/%s, want %s/%s (code %q %q: %s; err %v)",
-			what, r.Outcome, r.Reason, outcome, reason, r.BankCode, r.BankErrorCode, r.BankMessage, r.Err)
-	}
+// bench is the env for the scenarios gatewaytest shares between adapters.
+func (e *env) bench() gatewaytest.Bench {
+	return gatewaytest.Bench{G: e.g, Sim: e.sim.Core, Merchant: shopCode, GoodPAN: goodPAN, Card: testCard}
 }
 
-func status(t *testing.T, g *interpos.Gateway, orderID string) *gateway.StatusResult {
-	t.Helper()
-	s := g.Status(t.Context(), orderID)
-	if s.Outcome != gateway.Approved {
-		t.Fatalf("status query: %s %s %v", s.Outcome, s.BankMessage, s.Err)
-	}
-	return s
-}
-
-func wantStatus(t *testing.T, s *gateway.StatusResult, state gateway.OrderState, auth, capt, ref int64) {
-	t.Helper()
-	if s.State != state || s.AuthorizedAmount != auth || s.CapturedAmount != capt || s.RefundedAmount != ref {
-		t.Errorf("status %s auth %d captured %d refunded %d, want %s %d %d %d",
-			s.State, s.AuthorizedAmount, s.CapturedAmount, s.RefundedAmount, state, auth, capt, ref)
-	}
-}
+var (
+	want       = gatewaytest.Want
+	status     = gatewaytest.Status
+	wantStatus = gatewaytest.WantStatus
+	newOrder   = gatewaytest.NewOrder
+)
 
 func TestRegistered(t *testing.T) {
 	d, err := gateway.Lookup(interpos.Name)
@@ -309,29 +290,7 @@ func TestLostResponseThenStatus(t *testing.T) {
 
 func TestUnknownOnFaults(t *testing.T) {
 	e := newEnv(t)
-	for _, tc := range []struct {
-		fault     banksim.Fault
-		committed bool
-	}{
-		{banksim.HTTP500, false},
-		{banksim.HTTP500After, true},
-		{banksim.Malformed, true},
-		{banksim.Truncated, true},
-		{banksim.Reset, true},
-	} {
-		t.Run(string(tc.fault.Kind), func(t *testing.T) {
-			o := newOrder(1234, money.TRY)
-			e.sim.Faults().Next(interpossim.OpAuth, tc.fault, 1)
-			r := e.sale(o)
-			want(t, "sale", r, gateway.Unknown, gateway.ReasonSystemError)
-			if strings.Contains(r.BankMessage, goodPAN) || strings.Contains(fmt.Sprint(r.Err), goodPAN) {
-				t.Error("card number in the result")
-			}
-			if got := status(t, e.g, o.OrderID).State == gateway.StateCaptured; got != tc.committed {
-				t.Errorf("committed %v, want %v", got, tc.committed)
-			}
-		})
-	}
+	gatewaytest.FaultsLeaveUnknown(t, e.bench(), interpossim.OpAuth)
 	e.sim.Faults().Next(interpossim.OpStatusHistory, banksim.Malformed, 1)
 	if s := e.g.Status(t.Context(), "X1"); s.Outcome != gateway.Unknown {
 		t.Errorf("status on malformed: %s", s.Outcome)
@@ -339,13 +298,7 @@ func TestUnknownOnFaults(t *testing.T) {
 }
 
 func TestNotSentWhenNothingListens(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	g := newGateway(t, "http://"+addr+"/mpi/Default.aspx", sandboxCreds)
+	g := newGateway(t, gatewaytest.DeadURL(t, "/mpi/Default.aspx"), sandboxCreds)
 	r := g.Authorize(t.Context(), &gateway.AuthorizeRequest{Order: newOrder(100, money.TRY), Capture: true, Card: testCard(t, goodPAN)})
 	want(t, "dial refused", r, gateway.NotSent, gateway.ReasonSystemError)
 	if s := g.Status(t.Context(), "X"); s.Outcome != gateway.NotSent {
@@ -354,36 +307,12 @@ func TestNotSentWhenNothingListens(t *testing.T) {
 }
 
 func TestCurrencies(t *testing.T) {
-	e := newEnv(t)
-	for _, c := range []money.Currency{money.TRY, money.USD, money.EUR, money.GBP} {
-		o := newOrder(10025, c)
-		want(t, c.Code, e.sale(o), gateway.Approved, gateway.ReasonNone)
-		got, _ := e.sim.Book().Get(shopCode, o.OrderID)
-		if got.Currency != c.Code || got.Captured != 10025 {
-			t.Errorf("%s: bank has %s %d", c.Code, got.Currency, got.Captured)
-		}
-		ref := gateway.RefundRequest{Order: o}
-		ref.Amount = money.New(25, c)
-		want(t, c.Code+" refund", e.g.Refund(t.Context(), &ref), gateway.Approved, gateway.ReasonNone)
-		wantStatus(t, status(t, e.g, o.OrderID), gateway.StateRefunded, 10025, 10025, 25)
-	}
-	o := newOrder(500, money.TRY)
-	want(t, "sale", e.sale(o), gateway.Approved, gateway.ReasonNone)
-	ref := gateway.RefundRequest{Order: o}
-	ref.Amount = money.New(100, money.EUR)
-	want(t, "currency mismatch", e.g.Refund(t.Context(), &ref), gateway.Rejected, gateway.ReasonInvalidTxn)
+	gatewaytest.Currencies(t, newEnv(t).bench(), 10025)
 }
 
 func TestInstallments(t *testing.T) {
 	e := newEnv(t)
-	for n := 0; n <= 12; n++ {
-		o := newOrder(120000, money.TRY)
-		r := e.g.Authorize(t.Context(), &gateway.AuthorizeRequest{Order: o, Capture: true, Installments: n, Card: testCard(t, goodPAN)})
-		want(t, fmt.Sprint(n, " installments"), r, gateway.Approved, gateway.ReasonNone)
-		if got, _ := e.sim.Book().Get(shopCode, o.OrderID); got.Installments != max(n, 1) {
-			t.Errorf("%d: bank recorded %d installments", n, got.Installments)
-		}
-	}
+	gatewaytest.Installments(t, e.bench())
 	for name, o := range map[string]gateway.Order{"13 in TRY": newOrder(120000, money.TRY), "3 in USD": newOrder(120000, money.USD)} {
 		n := 13
 		if o.Amount.Currency == money.USD {

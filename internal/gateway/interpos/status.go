@@ -29,7 +29,7 @@ import (
 // the query itself worked.
 func (g *Gateway) Status(ctx context.Context, orderID string) *gateway.StatusResult {
 	if err := CheckOrderID(orderID); err != nil {
-		return &gateway.StatusResult{Result: *rejectLocal(err, gateway.ReasonInvalidTxn)}
+		return &gateway.StatusResult{Result: *gateway.RejectLocal(err, gateway.ReasonInvalidTxn)}
 	}
 	f := g.form(typeStatusHistory)
 	f.add("orgOrderId", orderID)

@@ -44,25 +44,25 @@ func (g *Gateway) Start3D(_ context.Context, req *gateway.ThreeDRequest) (*gatew
 	secureType, ok := secureTypeOf(req.Model)
 	switch {
 	case !ok:
-		return nil, rejectLocal(fmt.Errorf("interpos: 3D model %q not supported", req.Model), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(fmt.Errorf("interpos: 3D model %q not supported", req.Model), gateway.ReasonInvalidTxn)
 	case g.gate == "":
-		return nil, rejectLocal(errors.New("interpos: 3D gate endpoint is not configured"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("interpos: 3D gate endpoint is not configured"), gateway.ReasonInvalidTxn)
 	case g.storeKey == "":
-		return nil, rejectLocal(errors.New("interpos: store key is required for 3D Secure"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("interpos: store key is required for 3D Secure"), gateway.ReasonInvalidTxn)
 	case req.Installments < 0:
-		return nil, rejectLocal(errors.New("interpos: negative installment count"), gateway.ReasonInstallments)
+		return nil, gateway.RejectLocal(errors.New("interpos: negative installment count"), gateway.ReasonInstallments)
 	}
 	if err := checkOrder(req.Order, true); err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	for _, u := range []string{req.OkURL, req.FailURL} {
 		if err := checkURL(u); err != nil {
-			return nil, rejectLocal(fmt.Errorf("interpos: callback URL: %w", err), gateway.ReasonInvalidTxn)
+			return nil, gateway.RejectLocal(fmt.Errorf("interpos: callback URL: %w", err), gateway.ReasonInvalidTxn)
 		}
 	}
 	withCard := req.Model != gateway.Model3DHost
 	if withCard && req.Card.PAN.IsZero() {
-		return nil, rejectLocal(errors.New("interpos: card number missing"), gateway.ReasonInvalidCard)
+		return nil, gateway.RejectLocal(errors.New("interpos: card number missing"), gateway.ReasonInvalidCard)
 	}
 	lang := "tr"
 	if req.Lang == "en" {
@@ -70,7 +70,7 @@ func (g *Gateway) Start3D(_ context.Context, req *gateway.ThreeDRequest) (*gatew
 	}
 	rnd, err := randomHex(16)
 	if err != nil {
-		return nil, rejectLocal(fmt.Errorf("interpos: random: %w", err), gateway.ReasonSystemError)
+		return nil, gateway.RejectLocal(fmt.Errorf("interpos: random: %w", err), gateway.ReasonSystemError)
 	}
 	typ := txnType(req.Capture)
 	amount := FormatAmount(req.Amount)
@@ -279,19 +279,19 @@ func provision(code string, auth gateway.AuthLevel, get func(string) string) *ga
 // merchant's policy, decided before calling.
 func (g *Gateway) Complete3D(ctx context.Context, req *gateway.ThreeDCompleteRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if req.Installments < 0 {
-		return rejectLocal(errors.New("interpos: negative installment count"), gateway.ReasonInstallments)
+		return gateway.RejectLocal(errors.New("interpos: negative installment count"), gateway.ReasonInstallments)
 	}
 	tr := req.Result
 	switch {
 	case tr == nil:
-		return rejectLocal(errors.New("interpos: no verified 3D result"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("interpos: no verified 3D result"), gateway.ReasonInvalidTxn)
 	case tr.Auth != gateway.AuthFull && tr.Auth != gateway.AuthAttempted:
-		return rejectLocal(fmt.Errorf("interpos: 3D authentication failed (mdStatus %q)", tr.MDStatus), gateway.ReasonNotPermitted)
+		return gateway.RejectLocal(fmt.Errorf("interpos: 3D authentication failed (mdStatus %q)", tr.MDStatus), gateway.ReasonNotPermitted)
 	case tr.MD == "":
-		return rejectLocal(errors.New("interpos: 3D result has no MD"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("interpos: 3D result has no MD"), gateway.ReasonInvalidTxn)
 	}
 	f := g.form(txnType(req.Capture))
 	f.add("OrderId", req.OrderID)

@@ -87,7 +87,7 @@ func parseAmount(s, cur string) (int64, error) {
 // the query itself worked.
 func (g *Gateway) Status(ctx context.Context, orderID string) *gateway.StatusResult {
 	if err := CheckOrderID(orderID); err != nil {
-		return &gateway.StatusResult{Result: *rejectLocal(err, gateway.ReasonInvalidTxn)}
+		return &gateway.StatusResult{Result: *gateway.RejectLocal(err, gateway.ReasonInvalidTxn)}
 	}
 	r := g.request(secureInquiry, typeOrderInquiry)
 	r.OrgOrderID = orderID
@@ -242,7 +242,7 @@ func summarize(recs []record) orderSummary {
 // gives no entries and an Approved result.
 func (g *Gateway) OrderHistory(ctx context.Context, orderID string) ([]gateway.HistoryEntry, *gateway.Result) {
 	if err := CheckOrderID(orderID); err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	recs, res := g.history(ctx, orderID)
 	if res != nil {

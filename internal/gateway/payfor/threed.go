@@ -45,22 +45,22 @@ func (g *Gateway) Start3D(ctx context.Context, req *gateway.ThreeDRequest) (*gat
 	secureType, ok := secureTypeOf(req.Model)
 	switch {
 	case !ok:
-		return nil, rejectLocal(fmt.Errorf("payfor: unknown 3D model %q", req.Model), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(fmt.Errorf("payfor: unknown 3D model %q", req.Model), gateway.ReasonInvalidTxn)
 	case g.gate == "":
-		return nil, rejectLocal(errors.New("payfor: 3D gate endpoint is not configured"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("payfor: 3D gate endpoint is not configured"), gateway.ReasonInvalidTxn)
 	case g.storeKey == "":
-		return nil, rejectLocal(errors.New("payfor: store key is required for 3D Secure"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("payfor: store key is required for 3D Secure"), gateway.ReasonInvalidTxn)
 	case req.OkURL == "" || req.FailURL == "":
-		return nil, rejectLocal(errors.New("payfor: callback URLs are required"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("payfor: callback URLs are required"), gateway.ReasonInvalidTxn)
 	case req.Installments < 0:
-		return nil, rejectLocal(errors.New("payfor: negative installment count"), gateway.ReasonInstallments)
+		return nil, gateway.RejectLocal(errors.New("payfor: negative installment count"), gateway.ReasonInstallments)
 	}
 	if err := checkOrder(req.Order, true); err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	withCard := req.Model != gateway.Model3DHost
 	if withCard && req.Card.PAN.IsZero() {
-		return nil, rejectLocal(errors.New("payfor: card number missing"), gateway.ReasonInvalidCard)
+		return nil, gateway.RejectLocal(errors.New("payfor: card number missing"), gateway.ReasonInvalidCard)
 	}
 	lang := "tr"
 	if req.Lang == "en" {
@@ -68,7 +68,7 @@ func (g *Gateway) Start3D(ctx context.Context, req *gateway.ThreeDRequest) (*gat
 	}
 	rnd, err := randomHex(16)
 	if err != nil {
-		return nil, rejectLocal(fmt.Errorf("payfor: random: %w", err), gateway.ReasonSystemError)
+		return nil, gateway.RejectLocal(fmt.Errorf("payfor: random: %w", err), gateway.ReasonSystemError)
 	}
 	typ := txnType(req.Capture)
 	amount := FormatAmount(req.Amount)
@@ -258,14 +258,14 @@ func (g *Gateway) checkEcho(cb *gateway.ThreeDCallback, get func(string) (string
 // is sent again.
 func (g *Gateway) Complete3D(ctx context.Context, req *gateway.ThreeDCompleteRequest) *gateway.Result {
 	if err := checkOrder(req.Order, true); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if req.Result == nil || req.Result.Auth == gateway.AuthFailed {
-		return rejectLocal(errors.New("payfor: no successful 3D authentication to provision"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("payfor: no successful 3D authentication to provision"), gateway.ReasonInvalidTxn)
 	}
 	guid := req.Result.Evidence[EvidenceRequestGUID]
 	if guid == "" {
-		return rejectLocal(errors.New("payfor: 3D session (RequestGuid) missing"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("payfor: 3D session (RequestGuid) missing"), gateway.ReasonInvalidTxn)
 	}
 	return g.do(ctx, &payforRequest{
 		RequestGUID: guid,

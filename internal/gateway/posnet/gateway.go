@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/kasapos/kasa/internal/gateway"
 	"github.com/kasapos/kasa/internal/money"
@@ -96,10 +95,6 @@ func New(cfg gateway.Config) (*Gateway, error) {
 	if err := checkURL(cfg.Endpoints.API); err != nil {
 		return nil, err
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = gateway.DefaultClient()
-	}
 	c := cfg.Credentials
 	return &Gateway{
 		mid:      c[CredMerchantID],
@@ -108,7 +103,7 @@ func New(cfg gateway.Config) (*Gateway, error) {
 		encKey:   c[CredEncKey],
 		api:      cfg.Endpoints.API,
 		gate:     cfg.Endpoints.ThreeDGate,
-		client:   client,
+		client:   cfg.Client(),
 	}, nil
 }
 
@@ -116,8 +111,7 @@ func checkURL(s string) error {
 	if s == "" {
 		return errors.New("posnet: API endpoint is required")
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if !gateway.ValidEndpoint(s) {
 		return fmt.Errorf("posnet: invalid endpoint %q", s)
 	}
 	return nil
@@ -130,7 +124,7 @@ func (g *Gateway) Authorize(ctx context.Context, req *gateway.AuthorizeRequest) 
 		return res
 	}
 	if req.Card.PAN.IsZero() {
-		return rejectLocal(errors.New("posnet: card number missing"), gateway.ReasonInvalidCard)
+		return gateway.RejectLocal(errors.New("posnet: card number missing"), gateway.ReasonInvalidCard)
 	}
 	t.CCNo = req.Card.PAN.Reveal()
 	t.ExpDate = FormatExpiry(req.Card.Expiry)
@@ -148,14 +142,14 @@ func (g *Gateway) Authorize(ctx context.Context, req *gateway.AuthorizeRequest) 
 // oosRequestData share.
 func cardFields(o gateway.Order, installments int) (*cardTxn, *gateway.Result) {
 	if err := checkAmount(o); err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if installments < 0 || installments > 99 {
-		return nil, rejectLocal(fmt.Errorf("posnet: installment count %d out of range", installments), gateway.ReasonInstallments)
+		return nil, gateway.RejectLocal(fmt.Errorf("posnet: installment count %d out of range", installments), gateway.ReasonInstallments)
 	}
 	id, err := FormatOrderID(o.OrderID)
 	if err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	return &cardTxn{
 		OrderID:      id,
@@ -170,10 +164,10 @@ func cardFields(o gateway.Order, installments int) (*cardTxn, *gateway.Result) {
 // does not keep, so the order's transactions are looked up first.
 func (g *Gateway) Capture(ctx context.Context, req *gateway.CaptureRequest) *gateway.Result {
 	if err := checkAmount(req.Order); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if req.Installments < 0 || req.Installments > 99 {
-		return rejectLocal(fmt.Errorf("posnet: installment count %d out of range", req.Installments), gateway.ReasonInstallments)
+		return gateway.RejectLocal(fmt.Errorf("posnet: installment count %d out of range", req.Installments), gateway.ReasonInstallments)
 	}
 	ord, res := g.lookup(ctx, req.OrderID)
 	if res != nil {
@@ -181,7 +175,7 @@ func (g *Gateway) Capture(ctx context.Context, req *gateway.CaptureRequest) *gat
 	}
 	auth := ord.last(stateAuth)
 	if auth == nil || ord.reversed {
-		return rejectLocal(errors.New("posnet: the order has no open pre-authorisation"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("posnet: the order has no open pre-authorisation"), gateway.ReasonInvalidTxn)
 	}
 	r := g.request()
 	r.Capt = &captTxn{
@@ -198,7 +192,7 @@ func (g *Gateway) Capture(ctx context.Context, req *gateway.CaptureRequest) *gat
 // is looked up first; the reversal then names it by hostLogKey.
 func (g *Gateway) Void(ctx context.Context, req *gateway.VoidRequest) *gateway.Result {
 	if !validOrderID(req.OrderID) {
-		return rejectLocal(errOrderID, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errOrderID, gateway.ReasonInvalidTxn)
 	}
 	ord, res := g.lookup(ctx, req.OrderID)
 	if res != nil {
@@ -206,7 +200,7 @@ func (g *Gateway) Void(ctx context.Context, req *gateway.VoidRequest) *gateway.R
 	}
 	t := ord.last(stateSale, stateCapt, stateAuth)
 	if t == nil || ord.reversed {
-		return rejectLocal(errors.New("posnet: the order has nothing to reverse"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("posnet: the order has nothing to reverse"), gateway.ReasonInvalidTxn)
 	}
 	r := g.request()
 	r.Reverse = &reverseTxn{Transaction: reverseKind(t.State), HostLogKey: t.HostLogKey, AuthCode: t.AuthCode}
@@ -217,7 +211,7 @@ func (g *Gateway) Void(ctx context.Context, req *gateway.VoidRequest) *gateway.R
 // sale or capture found by looking the order up.
 func (g *Gateway) Refund(ctx context.Context, req *gateway.RefundRequest) *gateway.Result {
 	if err := checkAmount(req.Order); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	ord, res := g.lookup(ctx, req.OrderID)
 	if res != nil {
@@ -225,7 +219,7 @@ func (g *Gateway) Refund(ctx context.Context, req *gateway.RefundRequest) *gatew
 	}
 	t := ord.last(stateSale, stateCapt)
 	if t == nil || ord.reversed {
-		return rejectLocal(errors.New("posnet: the order has no captured amount to refund"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("posnet: the order has no captured amount to refund"), gateway.ReasonInvalidTxn)
 	}
 	r := g.request()
 	r.Return = &returnTxn{Amount: FormatAmount(req.Amount), CurrencyCode: CurrencyCode(req.Amount.Currency), HostLogKey: t.HostLogKey}
@@ -251,7 +245,7 @@ func (g *Gateway) do(ctx context.Context, r *posnetRequest) *gateway.Result {
 func (g *Gateway) exchange(ctx context.Context, r *posnetRequest) (*Response, *gateway.Result) {
 	body, err := r.encode()
 	if err != nil {
-		return nil, rejectLocal(fmt.Errorf("posnet: encoding request: %w", err), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(fmt.Errorf("posnet: encoding request: %w", err), gateway.ReasonInvalidTxn)
 	}
 	data, terr := gateway.Post(ctx, g.client, g.api, contentType, body, nil)
 	if terr != nil {
@@ -279,14 +273,4 @@ func checkAmount(o gateway.Order) error {
 	return nil
 }
 
-// rejectLocal is a request Kasa refused to send: nothing reached the bank.
-func rejectLocal(err error, reason gateway.DeclineReason) *gateway.Result {
-	return &gateway.Result{Outcome: gateway.Rejected, Reason: reason, BankMessage: err.Error(), Err: err}
-}
-
-func unusable(err error) gateway.Result {
-	if !errors.Is(err, ErrBadResponse) {
-		err = fmt.Errorf("%w: %v", ErrBadResponse, err)
-	}
-	return gateway.Result{Outcome: gateway.Unknown, Reason: gateway.ReasonSystemError, BankMessage: err.Error(), Err: err}
-}
+func unusable(err error) gateway.Result { return gateway.Unusable(ErrBadResponse, err) }

@@ -56,7 +56,7 @@ func (g *Gateway) query(ctx context.Context, orderID string) (*orderView, *Respo
 	for _, threeD := range []bool{false, true} {
 		id, err := PrefixedOrderID(orderID, threeD)
 		if err != nil {
-			return nil, nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+			return nil, nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 		}
 		r := &posnetRequest{MID: g.mid, TID: g.tid, Agreement: &agreementQuery{OrderID: id}}
 		var res *gateway.Result
@@ -143,7 +143,7 @@ func (g *Gateway) lookup(ctx context.Context, orderID string) (*orderView, *gate
 		return nil, res
 	}
 	if !view.found {
-		return nil, rejectLocal(errors.New("posnet: the bank has no transaction for this order"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("posnet: the bank has no transaction for this order"), gateway.ReasonInvalidTxn)
 	}
 	return view, nil
 }
@@ -187,17 +187,6 @@ func (g *Gateway) Status(ctx context.Context, orderID string) *gateway.StatusRes
 	if main != nil {
 		out.AuthCode, out.HostRef = main.AuthCode, main.HostLogKey
 	}
-	switch {
-	case view.reversed:
-		out.State = gateway.StateVoided
-	case out.RefundedAmount > 0:
-		out.State = gateway.StateRefunded
-	case out.CapturedAmount > 0:
-		out.State = gateway.StateCaptured
-	case out.AuthorizedAmount > 0:
-		out.State = gateway.StateAuthorized
-	default:
-		out.State = gateway.StatePending
-	}
+	out.State = out.StateFromAmounts(view.reversed)
 	return out
 }

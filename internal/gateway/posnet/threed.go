@@ -39,19 +39,19 @@ const (
 // Start3D makes the oosRequestData call and returns the gate form.
 func (g *Gateway) Start3D(ctx context.Context, req *gateway.ThreeDRequest) (*gateway.ThreeDForm, *gateway.Result) {
 	if req.Model != gateway.Model3D {
-		return nil, rejectLocal(fmt.Errorf("posnet: 3D model %q not offered", req.Model), gateway.ReasonNotPermitted)
+		return nil, gateway.RejectLocal(fmt.Errorf("posnet: 3D model %q not offered", req.Model), gateway.ReasonNotPermitted)
 	}
 	if err := g.check3DConfig(); err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if g.gate == "" {
-		return nil, rejectLocal(errors.New("posnet: 3D gate endpoint is required"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("posnet: 3D gate endpoint is required"), gateway.ReasonInvalidTxn)
 	}
 	if req.Card.PAN.IsZero() {
-		return nil, rejectLocal(errors.New("posnet: card number missing"), gateway.ReasonInvalidCard)
+		return nil, gateway.RejectLocal(errors.New("posnet: card number missing"), gateway.ReasonInvalidCard)
 	}
 	if req.OkURL == "" {
-		return nil, rejectLocal(errors.New("posnet: return URL missing"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("posnet: return URL missing"), gateway.ReasonInvalidTxn)
 	}
 	t, res := cardFields(req.Order, req.Installments)
 	if res != nil {
@@ -199,18 +199,18 @@ func authLevel(md string) gateway.AuthLevel {
 // computed from Kasa's stored order, never from the callback.
 func (g *Gateway) Complete3D(ctx context.Context, req *gateway.ThreeDCompleteRequest) *gateway.Result {
 	if err := g.check3DConfig(); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if req.Result == nil || req.Result.Auth == gateway.AuthFailed {
-		return rejectLocal(errors.New("posnet: 3D authentication did not succeed"), gateway.ReasonNotPermitted)
+		return gateway.RejectLocal(errors.New("posnet: 3D authentication did not succeed"), gateway.ReasonNotPermitted)
 	}
 	ev := req.Result.Evidence
 	if ev[evBankData] == "" || ev[evMerchantData] == "" || ev[evSign] == "" {
-		return rejectLocal(errors.New("posnet: resolved 3D packets missing"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("posnet: resolved 3D packets missing"), gateway.ReasonInvalidTxn)
 	}
 	xid, amount, currency, err := expected(req.Order)
 	if err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	r := g.request()
 	r.OOSTranData = &oosPackets{

@@ -3,18 +3,17 @@ package posnet_test
 import (
 	"context"
 	"errors"
-	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/kasapos/kasa/internal/banksim"
 	posnetsim "github.com/kasapos/kasa/internal/banksim/posnet"
 	"github.com/kasapos/kasa/internal/gateway"
+	"github.com/kasapos/kasa/internal/gateway/gatewaytest"
 	"github.com/kasapos/kasa/internal/gateway/posnet"
 	"github.com/kasapos/kasa/internal/money"
 )
@@ -27,11 +26,6 @@ const returnURL = "https://kasa.example/v1/3d/callback/att_1"
 
 const attemptedPAN = "4048095010020002" // ends in 0002: issuer not enrolled
 
-var (
-	reAction = regexp.MustCompile(`<form method="post" action="([^"]*)"`)
-	reInput  = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
-)
-
 // browser is a client that never follows redirects, like the bank calls.
 func browser(t *testing.T) *http.Client {
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -39,33 +33,10 @@ func browser(t *testing.T) *http.Client {
 	return c
 }
 
-func postForm(t *testing.T, c *http.Client, target string, form url.Values) string {
-	t.Helper()
-	resp, err := c.PostForm(target, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST %s: %d %s", target, resp.StatusCode, body)
-	}
-	return string(body)
-}
-
-// autoPosted reads an auto-submitting page: its target and fields.
-func autoPosted(t *testing.T, page string) (string, url.Values) {
-	t.Helper()
-	m := reAction.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no form in page:\n%s", page)
-	}
-	fields := url.Values{}
-	for _, in := range reInput.FindAllStringSubmatch(page, -1) {
-		fields.Add(html.UnescapeString(in[1]), html.UnescapeString(in[2]))
-	}
-	return html.UnescapeString(m[1]), fields
-}
+var (
+	postForm   = gatewaytest.PostForm
+	autoPosted = gatewaytest.AutoPosted
+)
 
 type acsAction int
 

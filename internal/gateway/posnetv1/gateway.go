@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/kasapos/kasa/internal/gateway"
@@ -106,13 +105,8 @@ func New(cfg gateway.Config) (*Gateway, error) {
 	if err := descriptor.Validate(cfg.Credentials); err != nil {
 		return nil, err
 	}
-	u, err := url.Parse(cfg.Endpoints.API)
-	if cfg.Endpoints.API == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if !gateway.ValidEndpoint(cfg.Endpoints.API) {
 		return nil, fmt.Errorf("posnetv1: invalid API endpoint %q", cfg.Endpoints.API)
-	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = gateway.DefaultClient()
 	}
 	c := cfg.Credentials
 	return &Gateway{
@@ -122,7 +116,7 @@ func New(cfg gateway.Config) (*Gateway, error) {
 		encKey:     c[CredEncKey],
 		api:        strings.TrimSuffix(cfg.Endpoints.API, "/"),
 		gate:       cfg.Endpoints.ThreeDGate,
-		client:     client,
+		client:     cfg.Client(),
 	}, nil
 }
 
@@ -137,7 +131,7 @@ func (g *Gateway) Authorize(ctx context.Context, req *gateway.AuthorizeRequest) 
 		return res
 	}
 	if req.Card.PAN.IsZero() {
-		return rejectLocal(errors.New("posnetv1: card number missing"), gateway.ReasonInvalidCard)
+		return gateway.RejectLocal(errors.New("posnetv1: card number missing"), gateway.ReasonInvalidCard)
 	}
 	ci := &cardInfo{CardNo: req.Card.PAN.Reveal(), ExpireDate: FormatExpiry(req.Card.Expiry), Cvc2: req.Card.CVV.Reveal(), CardHolderName: req.Card.Holder}
 	r.MACParams = macParamsCard
@@ -156,10 +150,10 @@ func payOp(capture bool) string {
 // payment fills the order fields Sale/Auth share with 3D provisioning.
 func (g *Gateway) payment(o gateway.Order, installments int) (*request, *gateway.Result) {
 	if err := checkAmount(o); err != nil {
-		return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if installments < 0 || installments > 99 {
-		return nil, rejectLocal(fmt.Errorf("posnetv1: installment count %d out of range", installments), gateway.ReasonInstallments)
+		return nil, gateway.RejectLocal(fmt.Errorf("posnetv1: installment count %d out of range", installments), gateway.ReasonInstallments)
 	}
 	id, _ := FormatOrderID(o.OrderID)
 	r := g.base("")
@@ -177,10 +171,10 @@ func (g *Gateway) payment(o gateway.Order, installments int) (*request, *gateway
 // found with a TransactionInquiry first (Kasa keeps no bank references).
 func (g *Gateway) Capture(ctx context.Context, req *gateway.CaptureRequest) *gateway.Result {
 	if err := checkAmount(req.Order); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	if req.Installments < 0 || req.Installments > 99 {
-		return rejectLocal(fmt.Errorf("posnetv1: installment count %d out of range", req.Installments), gateway.ReasonInstallments)
+		return gateway.RejectLocal(fmt.Errorf("posnetv1: installment count %d out of range", req.Installments), gateway.ReasonInstallments)
 	}
 	ord, res := g.lookup(ctx, req.OrderID)
 	if res != nil {
@@ -188,7 +182,7 @@ func (g *Gateway) Capture(ctx context.Context, req *gateway.CaptureRequest) *gat
 	}
 	auth := ord.last(typeAuth)
 	if auth == nil || ord.reversed {
-		return rejectLocal(errors.New("posnetv1: the order has no open pre-authorisation"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("posnetv1: the order has no open pre-authorisation"), gateway.ReasonInvalidTxn)
 	}
 	r := g.base(macParamsTerminal)
 	r.Amount = FormatAmount(req.Amount)
@@ -204,7 +198,7 @@ func (g *Gateway) Capture(ctx context.Context, req *gateway.CaptureRequest) *gat
 // pre-authorisation, named by its ReferenceCode and type.
 func (g *Gateway) Void(ctx context.Context, req *gateway.VoidRequest) *gateway.Result {
 	if !validOrderID(req.OrderID) {
-		return rejectLocal(errOrderID, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errOrderID, gateway.ReasonInvalidTxn)
 	}
 	ord, res := g.lookup(ctx, req.OrderID)
 	if res != nil {
@@ -212,7 +206,7 @@ func (g *Gateway) Void(ctx context.Context, req *gateway.VoidRequest) *gateway.R
 	}
 	t := ord.last(typeSale, typeCapture, typeAuth)
 	if t == nil || ord.reversed {
-		return rejectLocal(errors.New("posnetv1: the order has nothing to reverse"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("posnetv1: the order has nothing to reverse"), gateway.ReasonInvalidTxn)
 	}
 	return g.do(ctx, opReverse, g.byReference(t))
 }
@@ -220,7 +214,7 @@ func (g *Gateway) Void(ctx context.Context, req *gateway.VoidRequest) *gateway.R
 // Refund sends Return with the amount against the sale or capture.
 func (g *Gateway) Refund(ctx context.Context, req *gateway.RefundRequest) *gateway.Result {
 	if err := checkAmount(req.Order); err != nil {
-		return rejectLocal(err, gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 	}
 	ord, res := g.lookup(ctx, req.OrderID)
 	if res != nil {
@@ -228,7 +222,7 @@ func (g *Gateway) Refund(ctx context.Context, req *gateway.RefundRequest) *gatew
 	}
 	t := ord.last(typeSale, typeCapture)
 	if t == nil || ord.reversed {
-		return rejectLocal(errors.New("posnetv1: the order has no captured amount to refund"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("posnetv1: the order has no captured amount to refund"), gateway.ReasonInvalidTxn)
 	}
 	r := g.byReference(t)
 	r.Amount = FormatAmount(req.Amount)
@@ -258,7 +252,7 @@ func (g *Gateway) exchange(ctx context.Context, op string, r *request) (*Respons
 	enc := json.NewEncoder(&body)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(r); err != nil {
-		return nil, rejectLocal(fmt.Errorf("posnetv1: encoding request: %w", err), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(fmt.Errorf("posnetv1: encoding request: %w", err), gateway.ReasonInvalidTxn)
 	}
 	data, terr := gateway.Post(ctx, g.client, g.api+"/"+op, "application/json", bytes.TrimSpace(body.Bytes()), nil)
 	if terr != nil {
@@ -285,13 +279,4 @@ func checkAmount(o gateway.Order) error {
 	return nil
 }
 
-func rejectLocal(err error, reason gateway.DeclineReason) *gateway.Result {
-	return &gateway.Result{Outcome: gateway.Rejected, Reason: reason, BankMessage: err.Error(), Err: err}
-}
-
-func unusable(err error) gateway.Result {
-	if !errors.Is(err, ErrBadResponse) {
-		err = fmt.Errorf("%w: %v", ErrBadResponse, err)
-	}
-	return gateway.Result{Outcome: gateway.Unknown, Reason: gateway.ReasonSystemError, BankMessage: err.Error(), Err: err}
-}
+func unusable(err error) gateway.Result { return gateway.Unusable(ErrBadResponse, err) }

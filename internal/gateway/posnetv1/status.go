@@ -48,7 +48,7 @@ func (g *Gateway) query(ctx context.Context, orderID string) (*orderView, *gatew
 	for _, threeD := range []bool{false, true} {
 		id, err := PrefixedOrderID(orderID, threeD)
 		if err != nil {
-			return nil, rejectLocal(err, gateway.ReasonInvalidTxn)
+			return nil, gateway.RejectLocal(err, gateway.ReasonInvalidTxn)
 		}
 		r := g.base(macParamsTerminal)
 		r.IsEncrypted = "N"
@@ -125,7 +125,7 @@ func (g *Gateway) lookup(ctx context.Context, orderID string) (*orderView, *gate
 		return nil, res
 	}
 	if !view.found {
-		return nil, rejectLocal(errors.New("posnetv1: the bank has no transaction for this order"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("posnetv1: the bank has no transaction for this order"), gateway.ReasonInvalidTxn)
 	}
 	return view, nil
 }
@@ -165,17 +165,6 @@ func (g *Gateway) Status(ctx context.Context, orderID string) *gateway.StatusRes
 	if main != nil {
 		out.AuthCode, out.HostRef = main.AuthCode, main.HostLogKey
 	}
-	switch {
-	case view.reversed:
-		out.State = gateway.StateVoided
-	case out.RefundedAmount > 0:
-		out.State = gateway.StateRefunded
-	case out.CapturedAmount > 0:
-		out.State = gateway.StateCaptured
-	case out.AuthorizedAmount > 0:
-		out.State = gateway.StateAuthorized
-	default:
-		out.State = gateway.StatePending
-	}
+	out.State = out.StateFromAmounts(view.reversed)
 	return out
 }

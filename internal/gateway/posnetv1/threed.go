@@ -46,16 +46,16 @@ var callbackSigned = strings.Split(CallbackMACParams, ":")
 // Start3D builds the gate form; PosNet V1 needs no server call first.
 func (g *Gateway) Start3D(_ context.Context, req *gateway.ThreeDRequest) (*gateway.ThreeDForm, *gateway.Result) {
 	if req.Model != gateway.Model3D {
-		return nil, rejectLocal(fmt.Errorf("posnetv1: 3D model %q not offered", req.Model), gateway.ReasonNotPermitted)
+		return nil, gateway.RejectLocal(fmt.Errorf("posnetv1: 3D model %q not offered", req.Model), gateway.ReasonNotPermitted)
 	}
 	if g.posnetID == "" || g.gate == "" {
-		return nil, rejectLocal(errors.New("posnetv1: 3D Secure needs the POSNET ID and the 3D gate endpoint"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("posnetv1: 3D Secure needs the POSNET ID and the 3D gate endpoint"), gateway.ReasonInvalidTxn)
 	}
 	if req.Card.PAN.IsZero() {
-		return nil, rejectLocal(errors.New("posnetv1: card number missing"), gateway.ReasonInvalidCard)
+		return nil, gateway.RejectLocal(errors.New("posnetv1: card number missing"), gateway.ReasonInvalidCard)
 	}
 	if req.OkURL == "" {
-		return nil, rejectLocal(errors.New("posnetv1: return URL missing"), gateway.ReasonInvalidTxn)
+		return nil, gateway.RejectLocal(errors.New("posnetv1: return URL missing"), gateway.ReasonInvalidTxn)
 	}
 	r, res := g.payment(req.Order, req.Installments)
 	if res != nil {
@@ -159,12 +159,12 @@ func authLevel(md string) gateway.AuthLevel {
 // amount and installments are Kasa's, never the callback's.
 func (g *Gateway) Complete3D(ctx context.Context, req *gateway.ThreeDCompleteRequest) *gateway.Result {
 	if req.Result == nil || req.Result.Auth == gateway.AuthFailed {
-		return rejectLocal(errors.New("posnetv1: 3D authentication did not succeed"), gateway.ReasonNotPermitted)
+		return gateway.RejectLocal(errors.New("posnetv1: 3D authentication did not succeed"), gateway.ReasonNotPermitted)
 	}
 	res3 := req.Result
 	md, err := strconv.Atoi(res3.Evidence[evMdStatus])
 	if err != nil || res3.Evidence[evSecureTx] == "" {
-		return rejectLocal(errors.New("posnetv1: 3D evidence missing"), gateway.ReasonInvalidTxn)
+		return gateway.RejectLocal(errors.New("posnetv1: 3D evidence missing"), gateway.ReasonInvalidTxn)
 	}
 	r, res := g.payment(req.Order, req.Installments)
 	if res != nil {

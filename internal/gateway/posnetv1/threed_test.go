@@ -2,16 +2,14 @@ package posnetv1_test
 
 import (
 	"errors"
-	"html"
-	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
 	posnetv1sim "github.com/kasapos/kasa/internal/banksim/posnetv1"
 	"github.com/kasapos/kasa/internal/gateway"
+	"github.com/kasapos/kasa/internal/gateway/gatewaytest"
 	"github.com/kasapos/kasa/internal/gateway/posnetv1"
 	"github.com/kasapos/kasa/internal/money"
 )
@@ -25,36 +23,9 @@ const returnURL = "https://kasa.example/v1/3d/callback/att_1"
 const attemptedPAN = "4506347010020002" // ends in 0002: issuer not enrolled
 
 var (
-	reAction = regexp.MustCompile(`<form method="post" action="([^"]*)"`)
-	reInput  = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
+	postForm   = gatewaytest.PostForm
+	autoPosted = gatewaytest.AutoPosted
 )
-
-func postForm(t *testing.T, c *http.Client, target string, form url.Values) string {
-	t.Helper()
-	resp, err := c.PostForm(target, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST %s: %d %s", target, resp.StatusCode, body)
-	}
-	return string(body)
-}
-
-func autoPosted(t *testing.T, page string) (string, url.Values) {
-	t.Helper()
-	m := reAction.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no form in page:\n%s", page)
-	}
-	fields := url.Values{}
-	for _, in := range reInput.FindAllStringSubmatch(page, -1) {
-		fields.Add(html.UnescapeString(in[1]), html.UnescapeString(in[2]))
-	}
-	return html.UnescapeString(m[1]), fields
-}
 
 type acsAction int
 

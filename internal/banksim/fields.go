@@ -1,0 +1,74 @@
+package banksim
+
+import (
+	"regexp"
+	"strconv"
+
+	"github.com/kasapos/kasa/internal/card"
+	"github.com/kasapos/kasa/internal/money"
+)
+
+// Field rules several simulated hosts share. Each protocol still decides
+// which rule applies to which of its fields.
+
+// InstallmentLimit is the most installments a merchant may offer given its
+// configured MaxInstallments: 0 means the usual 12, a negative value single
+// payments only.
+func InstallmentLimit(configured int) int {
+	switch {
+	case configured < 0:
+		return 1
+	case configured == 0:
+		return 12
+	}
+	return configured
+}
+
+// ParseInstallments reads an installment count: "", "0" and "1" are a
+// single payment; more than 99 is refused.
+func ParseInstallments(s string) (int, bool) {
+	if s == "" {
+		return 1, true
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 99 {
+		return 0, false
+	}
+	return max(n, 1), true
+}
+
+// ParseCurrency reads an ISO 4217 numeric code among those the simulated
+// hosts take: TRY, USD, EUR and GBP.
+func ParseCurrency(numeric string) (money.Currency, bool) {
+	switch numeric {
+	case "949", "840", "978", "826":
+		return money.MustCurrency(numeric), true
+	}
+	return money.Currency{}, false
+}
+
+// ParseAmount reads a positive decimal amount whose text matches the
+// protocol's format.
+func ParseAmount(format *regexp.Regexp, s string, c money.Currency) (money.Amount, bool) {
+	if !format.MatchString(s) {
+		return money.Amount{}, false
+	}
+	a, err := money.ParseDecimal(s, c)
+	if err != nil || a.Minor <= 0 {
+		return money.Amount{}, false
+	}
+	return a, true
+}
+
+var reMMYY = regexp.MustCompile(`^(0[1-9]|1[0-2])[0-9]{2}$`)
+
+// ParseMMYY reads a card expiry written MMYY.
+func ParseMMYY(s string) (card.Expiry, bool) {
+	if !reMMYY.MatchString(s) {
+		return card.Expiry{}, false
+	}
+	mm, _ := strconv.Atoi(s[:2])
+	yy, _ := strconv.Atoi(s[2:])
+	e, err := card.NewExpiry(mm, yy)
+	return e, err == nil
+}

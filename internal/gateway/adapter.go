@@ -1,0 +1,71 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+// Helpers the protocol adapters share: construction and result shapes that
+// do not depend on any bank's wire format.
+
+// Constructor adapts a protocol's New to Descriptor.New. A failed New gives
+// a nil Gateway, never a typed nil inside the interface.
+func Constructor[G Gateway](newGateway func(Config) (G, error)) func(Config) (Gateway, error) {
+	return func(cfg Config) (Gateway, error) {
+		g, err := newGateway(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return g, nil
+	}
+}
+
+// Client is the HTTP client to use: cfg.HTTPClient, or DefaultClient().
+func (cfg Config) Client() *http.Client {
+	if cfg.HTTPClient != nil {
+		return cfg.HTTPClient
+	}
+	return DefaultClient()
+}
+
+// ValidEndpoint reports whether s is an absolute http(s) URL with a host.
+func ValidEndpoint(s string) bool {
+	u, err := url.Parse(s)
+	return s != "" && err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+// RejectLocal is a request Kasa refused before sending it: nothing reached
+// the bank.
+func RejectLocal(err error, reason DeclineReason) *Result {
+	return &Result{Outcome: Rejected, Reason: reason, BankMessage: err.Error(), Err: err}
+}
+
+// Unusable is a reply Kasa cannot read (say a 2xx whose body does not
+// parse): the bank may have acted, so the outcome is Unknown until a status
+// query says otherwise. err is wrapped in sentinel, the adapter's
+// ErrBadResponse, unless it already is one.
+func Unusable(sentinel, err error) Result {
+	if !errors.Is(err, sentinel) {
+		err = fmt.Errorf("%w: %v", sentinel, err)
+	}
+	return Result{Outcome: Unknown, Reason: ReasonSystemError, BankMessage: err.Error(), Err: err}
+}
+
+// StateFromAmounts is the state of an order whose bank-side transactions
+// were summed into s: voided if reversed, else refunded, captured or
+// authorized by which amounts are set, else pending.
+func (s *StatusResult) StateFromAmounts(reversed bool) OrderState {
+	switch {
+	case reversed:
+		return StateVoided
+	case s.RefundedAmount > 0:
+		return StateRefunded
+	case s.CapturedAmount > 0:
+		return StateCaptured
+	case s.AuthorizedAmount > 0:
+		return StateAuthorized
+	}
+	return StatePending
+}

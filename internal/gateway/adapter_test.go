@@ -1,0 +1,61 @@
+package gateway
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestValidEndpoint(t *testing.T) {
+	for s, want := range map[string]bool{
+		"https://bank.example/api": true, "http://127.0.0.1:8080": true,
+		"": false, "bank.example/api": false, "ftp://bank.example": false, "https://": false, "://x": false,
+	} {
+		if got := ValidEndpoint(s); got != want {
+			t.Errorf("ValidEndpoint(%q) = %v", s, got)
+		}
+	}
+}
+
+func TestResultHelpers(t *testing.T) {
+	errBad := errors.New("x: unusable bank response")
+	r := Unusable(errBad, errors.New("EOF"))
+	if r.Outcome != Unknown || r.Reason != ReasonSystemError || !errors.Is(r.Err, errBad) || r.BankMessage != "x: unusable bank response: EOF" {
+		t.Errorf("Unusable = %+v", r)
+	}
+	if r2 := Unusable(errBad, r.Err); r2.Err != r.Err {
+		t.Errorf("Unusable rewrapped %v", r2.Err)
+	}
+	rej := RejectLocal(errors.New("x: card number missing"), ReasonInvalidCard)
+	if rej.Outcome != Rejected || rej.Reason != ReasonInvalidCard || rej.BankMessage != "x: card number missing" {
+		t.Errorf("RejectLocal = %+v", rej)
+	}
+	if Client := (Config{}).Client(); Client != DefaultClient() {
+		t.Error("Config.Client without HTTPClient is not DefaultClient")
+	}
+}
+
+func TestConstructorNoTypedNil(t *testing.T) {
+	type fake struct{ Gateway }
+	newFn := Constructor(func(Config) (*fake, error) { return nil, errors.New("bad") })
+	if g, err := newFn(Config{}); g != nil || err == nil {
+		t.Errorf("Constructor = %v, %v", g, err)
+	}
+}
+
+func TestStateFromAmounts(t *testing.T) {
+	for _, tc := range []struct {
+		s        StatusResult
+		reversed bool
+		want     OrderState
+	}{
+		{StatusResult{AuthorizedAmount: 5, CapturedAmount: 5, RefundedAmount: 1}, true, StateVoided},
+		{StatusResult{AuthorizedAmount: 5, CapturedAmount: 5, RefundedAmount: 1}, false, StateRefunded},
+		{StatusResult{AuthorizedAmount: 5, CapturedAmount: 3}, false, StateCaptured},
+		{StatusResult{AuthorizedAmount: 5}, false, StateAuthorized},
+		{StatusResult{}, false, StatePending},
+	} {
+		if got := tc.s.StateFromAmounts(tc.reversed); got != tc.want {
+			t.Errorf("%+v reversed=%v: %s, want %s", tc.s, tc.reversed, got, tc.want)
+		}
+	}
+}
