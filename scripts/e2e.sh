@@ -28,4 +28,4 @@ if [[ ! -d node_modules/playwright-core ]]; then
 fi
 export CHROMIUM="$chromium"
 log "browser tests with $("$chromium" --version 2>/dev/null || echo "$chromium")"
-exec node --test "$@" tests/checkout.test.js
+exec node --test "$@" tests/checkout.test.js tests/dashboard.test.js

@@ -54,6 +54,8 @@ func runDemo(args []string, log *slog.Logger) error {
 		return fmt.Errorf("demo shop: %w", err)
 	}
 	fmt.Print(demoBanner(k.URL, shopURL, d, poses))
+	fmt.Print(ensureDemoOwner(k))
+	printSetupLinks(k)
 	return waitAndClose(k, closeShop, closeSims)
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kasapos/kasa/internal/api"
 	"github.com/kasapos/kasa/internal/id"
+	"github.com/kasapos/kasa/internal/keyrotate"
 	"github.com/kasapos/kasa/internal/secret"
 	"github.com/kasapos/kasa/internal/server"
 	"github.com/kasapos/kasa/internal/store"
@@ -23,13 +24,18 @@ const usage = `kasa — virtual POS gateway for Turkish banks
 
 Usage:
   kasa demo     [--addr 127.0.0.1:8080] [--data-dir .kasa]   server + bank simulators + demo merchant
-  kasa serve    [--addr …] [--data-dir …] [--database-url postgres://…] [--tls-cert f --tls-key f]
+  kasa serve    [--addr …] [--data-dir …] [--database-url postgres://…] [--tls-cert f --tls-key f | --tls-self-signed]
   kasa banksim  <protocol|all> [--addr 127.0.0.1:8090]           run a bank simulator
   kasa migrate  [--data-dir …] [--database-url …]                apply schema migrations and exit
   kasa merchant create --name NAME [--mode test|live] [...]      create a merchant and print its API key
   kasa bins import FILE.csv                                      import a BIN table (tr-bins.csv format)
   kasa keys new                                                  print a new master keyring spec
+  kasa keys rotate | status                                      re-wrap every sealed value under the primary key (online) | count values per key
+  kasa audit verify                                              check the audit log's hash chain
   kasa reconcile --date 2026-11-23 [--merchant ID] [--pos ID] [--json]   compare a day's payments with the banks
+  kasa users create --merchant ID --email E --role R [--password P]   add a dashboard user (owner|finance|developer|viewer)
+  kasa bench    [--scenario sale|sale-idem|refund|list|routing] [--clients 16] [--duration 10s] [--rate N] [--json]
+                                                                 throughput and latency, Kasa vs. the simulator directly
 
 Environment: KASA_DATABASE_URL, KASA_MASTER_KEYS ("id:base64key,…", first is primary).
 `
@@ -56,9 +62,19 @@ func main() {
 	case "bins":
 		err = runBins(args, log)
 	case "keys":
+		if len(args) > 0 && (args[0] == "rotate" || args[0] == "status") {
+			err = runKeysAdmin(args, log)
+			break
+		}
 		err = runKeys(args)
+	case "audit":
+		err = runAudit(args)
+	case "users":
+		err = runUsers(args, log)
 	case "reconcile":
 		err = runReconcile(args, log)
+	case "bench":
+		err = runBench(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:
@@ -78,13 +94,16 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&cfg.DatabaseURL, "database-url", os.Getenv("KASA_DATABASE_URL"), "PostgreSQL URL (postgres://…); empty uses SQLite in --data-dir")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", false, "serve HTTPS with an ephemeral self-signed certificate for localhost/127.0.0.1 (development only)")
 	fs.DurationVar(&cfg.BankTimeout, "bank-timeout", 30*time.Second, "bound on one bank call; after it the outcome is unknown until a status query")
 	fs.DurationVar(&cfg.ResolveEvery, "resolve-every", 15*time.Second, "how often the resolver settles payments left processing/unknown")
 	fs.DurationVar(&cfg.ResolveAfter, "resolve-after", 0, "how old an open payment must be before the resolver queries the bank (default 2 × bank timeout)")
 	fs.DurationVar(&cfg.IdempotencyStale, "idempotency-stale", 0, "age after which a dead request's idempotency claim may be taken over (default 2m; must exceed the longest request)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL browsers and banks use to reach Kasa (default: the listen URL)")
 	fs.StringVar(&cfg.ReconcileAt, "reconcile-at", "", "daily end-of-day reconciliation of the previous day at HH:MM Istanbul time (default off)")
+	fs.StringVar(&cfg.MetricsToken, "metrics-token", "", "bearer token required on /metrics (default: /metrics is open; keep it on a private network)")
 	cfg.MasterKeys = os.Getenv("KASA_MASTER_KEYS")
+	envFlags(fs) // envflags.go: KASA_<FLAG> for every flag above
 }
 
 func parse(fs *flag.FlagSet, args []string) error {
@@ -108,6 +127,8 @@ func runServe(args []string, log *slog.Logger) error {
 		return err
 	}
 	fmt.Printf("Kasa API:  %s/v1\nOpenAPI:   %s/v1/openapi.yaml\n", k.URL, k.URL)
+	fmt.Printf("Dashboard: %s/dashboard/\n", k.URL)
+	printSetupLinks(k)
 	return waitAndClose(k)
 }
 
@@ -180,12 +201,18 @@ func runMerchant(args []string, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
+	if err := keyrotate.PinMACRoot(ctx, st, kr); err != nil {
+		return err
+	}
 	m := &store.Merchant{ID: id.New("mer"), Name: *name, CreatedAt: time.Now().UTC()}
 	if err := st.CreateMerchant(ctx, m); err != nil {
 		return err
 	}
-	key, _, err := api.CreateAPIKey(ctx, st, kr, m.ID, store.Mode(*mode))
+	key, rec, err := api.CreateAPIKey(ctx, st, kr, m.ID, store.Mode(*mode))
 	if err != nil {
+		return err
+	}
+	if err := auditCLI(ctx, st, m.ID, rec); err != nil {
 		return err
 	}
 	fmt.Printf("merchant: %s\napi key (shown once, store it now): %s\n", m.ID, key)

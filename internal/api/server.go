@@ -40,12 +40,19 @@ type Server struct {
 	// IdempotencyStale is how old an in-progress claim must be before a retry
 	// may recover it (the first process died).
 	IdempotencyStale time.Duration
+	// sec holds the rate limits and card velocity (issue #5, security.go).
+	sec *security
+	// OnRequest, if set, observes every answered request with its route
+	// pattern ("" when no route matched): metrics. It must not block.
+	OnRequest func(route, method string, status int, d time.Duration)
+	// apiKeys caches key lookups for a few seconds (keycache.go).
+	apiKeys keyCache
 }
 
 // New builds the API on a payment service.
 func New(svc *payment.Service, log *slog.Logger) *Server {
 	s := &Server{svc: svc, co: checkout.New(svc), st: svc.Store, keys: svc.Keys, log: logger(log), mux: http.NewServeMux(),
-		IdempotencyWait: 5 * time.Second, IdempotencyStale: 2 * time.Minute}
+		IdempotencyWait: 5 * time.Second, IdempotencyStale: 2 * time.Minute, sec: newSecurity(DefaultLimits())}
 	// The clock is read at each call: tests set svc.Now after New.
 	s.wh = &webhook.Manager{Store: svc.Store, Keys: svc.Keys, Now: func() time.Time {
 		if svc.Now != nil {
@@ -55,8 +62,14 @@ func New(svc *payment.Service, log *slog.Logger) *Server {
 	}}
 	for _, rt := range s.routes() {
 		h := rt.handler
+		if a, ok := auditedRoutes[rt.pattern]; ok {
+			h = s.audited(a, h)
+		}
 		if rt.idempotent != idemNone {
 			h = s.idempotent(rt.idempotent, h)
+		}
+		if limitedRoutes[rt.pattern] {
+			h = s.limited(rt.pattern, h)
 		}
 		if rt.auth {
 			h = s.authenticate(h)
@@ -119,6 +132,7 @@ func (s *Server) routes() []route {
 		{"GET /v1/installments", true, idemNone, s.listInstallments},
 		{"GET /v1/merchant", true, idemNone, s.getMerchant},
 		{"PATCH /v1/merchant", true, idemOptional, s.updateMerchant},
+		{"GET /v1/audit_events", true, idemNone, s.listAuditEvents},
 		{"GET /v1/openapi.yaml", false, idemNone, serveOpenAPI},
 		{"GET /healthz", false, idemNone, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) }},
 	}
@@ -155,10 +169,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := &statusRecorder{ResponseWriter: w, status: 200}
 	start := time.Now()
-	if _, pattern := s.mux.Handler(r); pattern == "" {
+	_, pattern := s.mux.Handler(r)
+	if pattern == "" {
 		s.writeError(rec, r, apiError(http.StatusNotFound, "route_not_found", "", "no such endpoint: "+r.Method+" "+r.URL.Path))
 	} else {
 		s.mux.ServeHTTP(rec, r)
+	}
+	if s.OnRequest != nil {
+		s.OnRequest(pattern, r.Method, rec.status, time.Since(start))
 	}
 	s.log.Info("http", "request_id", rid, "method", r.Method, "path", r.URL.Path, "status", rec.status,
 		"ms", time.Since(start).Milliseconds())
@@ -188,7 +206,7 @@ func (s *Server) authenticate(next http.HandlerFunc) http.HandlerFunc {
 			s.writeError(w, r, apiError(http.StatusUnauthorized, "api_key_invalid", "", "the API key is not valid"))
 			return
 		}
-		k, err := s.st.APIKeyByHash(r.Context(), hashKey(s.keys, strings.TrimSpace(key)))
+		k, err := s.apiKeys.lookup(r.Context(), s.st, hashKey(s.keys, strings.TrimSpace(key)))
 		if errors.Is(err, store.ErrNotFound) || (err == nil && k.Mode != mode) {
 			s.writeError(w, r, apiError(http.StatusUnauthorized, "api_key_invalid", "", "the API key is not valid or was revoked"))
 			return
@@ -197,7 +215,8 @@ func (s *Server) authenticate(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		c := payment.Caller{MerchantID: k.MerchantID, Mode: k.Mode}
-		next(w, r.WithContext(context.WithValue(r.Context(), ctxCaller, c)))
+		ctx := context.WithValue(r.Context(), ctxAPIKeyID, k.ID)
+		next(w, r.WithContext(context.WithValue(ctx, ctxCaller, c)))
 	}
 }
 

@@ -32,6 +32,9 @@ type SimPOS struct {
 	Credentials map[string]string
 	// TestCard is a card this simulator approves (and, with 3D, authenticates).
 	TestCard TestCard
+	// NoHalfSecure marks banks whose 3D result has no "attempted" level
+	// (the card-ending-0002 trigger is then refused like a failure).
+	NoHalfSecure bool
 }
 
 // Factory builds a simulator listening on addr ("" means 127.0.0.1:0).

@@ -281,7 +281,7 @@ func threeD(t *testing.T, e *kasatest.Env, model string) {
 			t.Fatal("a cancelled 3D payment was charged")
 		}
 	})
-	if model == gateway.Model3D {
+	if model == gateway.Model3D && !e.Sim.POS().NoHalfSecure {
 		// 3DS-4: half-secure (attempted) authentication proceeds only where
 		// the POS allows it.
 		t.Run("AttemptedRefusedByDefault", func(t *testing.T) {
@@ -309,14 +309,32 @@ func threeD(t *testing.T, e *kasatest.Env, model string) {
 	}
 	t.Run("ForgedHash", func(t *testing.T) {
 		p := create3D(t, e, model)
+		// Alter the bank's signature wherever the protocol carries it: a
+		// hash/sign/mac/signature field, or a HashData element inside an
+		// XML document posted as one field (Kuveyt's AuthenticationResponse).
+		touched := false
 		forge := func(v url.Values) {
+			before := v.Encode()
+			defer func() { touched = v.Encode() != before }()
 			for k := range v {
-				if strings.Contains(strings.ToLower(k), "hash") || strings.EqualFold(k, "sign") || strings.EqualFold(k, "mac") {
-					v.Set(k, "AAAA"+v.Get(k))
+				lk := strings.ToLower(k)
+				switch val := v.Get(k); {
+				case val != "" && (strings.Contains(lk, "hash") || strings.Contains(lk, "sign") || lk == "mac"):
+					v.Set(k, "AAAA"+val)
+				case strings.Contains(val, "<HashData>"):
+					v.Set(k, strings.Replace(val, "<HashData>", "<HashData>AAAA", 1))
+				case strings.Contains(val, "%3CHashData%3E"):
+					v.Set(k, strings.Replace(val, "%3CHashData%3E", "%3CHashData%3EAAAA", 1))
 				}
 			}
 		}
 		_, cb, cbURL, err := drive(e, model, p, kasatest.ACS{Code: kasatest.ACSCode, Tamper: forge})
+		if !touched {
+			// PayFlex-style callbacks carry no signature: the binding to the
+			// attempt and the bank's server-side check of the 3D evidence
+			// stand in for it, and each adapter's own tests forge those.
+			t.Skip("the callback carries no signature field to forge")
+		}
 		if err == nil || cb == nil {
 			t.Fatalf("a forged callback was accepted (%v)", err)
 		}

@@ -36,6 +36,9 @@ const (
 type Keyring struct {
 	keys    map[uint32][]byte
 	primary uint32
+	// macRoot, once pinned, is what MAC keys derive from instead of the
+	// lowest KEK, so retiring that KEK does not change the peppers.
+	macRoot []byte
 }
 
 // ParseKeyring reads "id:base64key,id:base64key,..." where the first entry is
@@ -196,7 +199,54 @@ func (kr *Keyring) MAC(purpose string, msg []byte) []byte {
 	return MAC(kr.derive(purpose), msg)
 }
 
+// MACRoot returns the root the MAC keys derive from: the pinned root, else
+// the lowest-id KEK. The server seals it into the database at first start
+// (PinMACRoot on later starts), so a KEK can be retired after rotation
+// without changing API-key hashes or other peppered values.
+func (kr *Keyring) MACRoot() []byte {
+	if kr.macRoot != nil {
+		return append([]byte{}, kr.macRoot...)
+	}
+	return append([]byte{}, kr.keys[kr.lowest()]...)
+}
+
+// PinMACRoot makes root (32 bytes, from MACRoot) the MAC root. Call it
+// before the keyring is shared: it is not synchronised.
+func (kr *Keyring) PinMACRoot(root []byte) error {
+	if len(root) != keyLen {
+		return fmt.Errorf("secret: MAC root must be %d bytes", keyLen)
+	}
+	kr.macRoot = append([]byte{}, root...)
+	return nil
+}
+
+// KeyIDOf returns the id of the KEK that wrapped sealed (without opening it).
+func KeyIDOf(sealed []byte) (uint32, error) {
+	if len(sealed) < 7 || sealed[0] != version {
+		return 0, ErrMalformed
+	}
+	return binary.BigEndian.Uint32(sealed[1:5]), nil
+}
+
+// Has reports whether the keyring holds a KEK with id.
+func (kr *Keyring) Has(id uint32) bool { _, ok := kr.keys[id]; return ok }
+
+func (kr *Keyring) lowest() uint32 {
+	var low uint32
+	for id := range kr.keys {
+		if low == 0 || id < low {
+			low = id
+		}
+	}
+	return low
+}
+
 func (kr *Keyring) derive(purpose string) []byte {
+	if kr.macRoot != nil {
+		m := hmac.New(sha256.New, kr.macRoot)
+		m.Write([]byte("kasa-derive:" + purpose))
+		return m.Sum(nil)
+	}
 	// Derive from the lowest key id so peppered hashes survive KEK rotation
 	// (the oldest key is retired last, and only with a re-hash).
 	var low uint32

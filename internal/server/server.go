@@ -17,7 +17,10 @@ import (
 	"time"
 
 	"github.com/kasapos/kasa/internal/api"
+	"github.com/kasapos/kasa/internal/dashboard"
 	"github.com/kasapos/kasa/internal/gateway"
+	"github.com/kasapos/kasa/internal/keyrotate"
+	"github.com/kasapos/kasa/internal/metrics"
 	"github.com/kasapos/kasa/internal/payment"
 	"github.com/kasapos/kasa/internal/reconcile"
 	"github.com/kasapos/kasa/internal/secret"
@@ -39,6 +42,9 @@ type Config struct {
 	MasterKeys  string // keyring spec; empty reads/creates DataDir/master.key (dev only)
 	TLSCert     string
 	TLSKey      string
+	// TLSSelfSigned serves HTTPS with an ephemeral self-signed certificate
+	// for localhost/127.0.0.1 when no TLSCert is given (development only).
+	TLSSelfSigned bool
 	// PublicURL is how browsers and banks reach this node (3D redirects and
 	// callbacks); empty means the listen URL.
 	PublicURL   string
@@ -61,6 +67,9 @@ type Config struct {
 	// ReconcileAt ("HH:MM", Istanbul) runs the end-of-day reconciliation
 	// of the previous day for every POS daily; empty: off.
 	ReconcileAt string
+	// MetricsToken, if set, is required as "Authorization: Bearer <token>"
+	// on /metrics; empty serves /metrics openly (a private network).
+	MetricsToken string
 }
 
 // Kasa is a running node.
@@ -74,6 +83,10 @@ type Kasa struct {
 	// Webhooks delivers the outbox to merchants' endpoints.
 	Webhooks *webhook.Dispatcher
 	URL      string
+	// Metrics is served at /metrics (observe.go).
+	Metrics *metrics.Metrics
+	// Dashboard is the merchant dashboard under /dashboard/ (issue #7).
+	Dashboard *dashboard.Server
 
 	ln     net.Listener
 	http   *http.Server
@@ -148,6 +161,12 @@ func Open(ctx context.Context, cfg Config) (*Kasa, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	// The MAC root is pinned in the database, and a keyring missing a KEK
+	// still in use is refused (issue #5, key rotation).
+	if err := keyrotate.Check(ctx, st, kr); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
 	// Card data left in the 3D vault by a crash is destroyed at start-up
 	// (PCI-1). SQLite means a single node, so every entry is a leftover; on
 	// PostgreSQL other nodes may be mid-flow, so only expired ones go.
@@ -169,8 +188,10 @@ func Open(ctx context.Context, cfg Config) (*Kasa, error) {
 	if cfg.IdempotencyStale > 0 {
 		a.IdempotencyStale = cfg.IdempotencyStale
 	}
-	return &Kasa{Config: cfg, Store: st, Keys: kr, Service: svc, API: a, Web: web.New(svc, cfg.Log),
-		Webhooks: &webhook.Dispatcher{Store: st, Keys: kr, Log: cfg.Log, Interval: cfg.WebhookEvery}}, nil
+	k := &Kasa{Config: cfg, Store: st, Keys: kr, Service: svc, API: a, Web: web.New(svc, cfg.Log),
+		Webhooks: &webhook.Dispatcher{Store: st, Keys: kr, Log: cfg.Log, Interval: cfg.WebhookEvery}}
+	k.instrument()
+	return k, nil
 }
 
 // Start listens and serves, and starts the resolver.
@@ -181,7 +202,7 @@ func (k *Kasa) Start() error {
 	}
 	k.ln = ln
 	scheme := "http"
-	if k.Config.TLSCert != "" {
+	if k.Config.TLSCert != "" || k.Config.TLSSelfSigned {
 		scheme = "https"
 	}
 	k.URL = scheme + "://" + ln.Addr().String()
@@ -190,9 +211,14 @@ func (k *Kasa) Start() error {
 	}
 	root := http.NewServeMux()
 	for _, prefix := range web.Prefixes {
-		root.Handle(prefix, k.Web)
+		root.Handle(prefix, k.Metrics.Instrument("web "+prefix, checkoutLimit(k.Web))) // checkoutLimit: issue #5, per-IP limit on the hosted card POST
 	}
 	root.Handle("/", k.API)
+	if k.Dashboard == nil {
+		k.Dashboard = dashboard.New(k.Service, &webhook.Manager{Store: k.Store, Keys: k.Keys, Now: k.Service.Now}, k.Config.Log)
+	}
+	root.Handle(dashboard.Prefix, k.Dashboard) // issue #7
+	k.opsRoutes(root)
 	k.http = &http.Server{
 		Handler:           root,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -201,13 +227,19 @@ func (k *Kasa) Start() error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(k.Config.Log.Handler(), slog.LevelWarn),
 	}
+	if k.Config.TLSSelfSigned && k.Config.TLSCert == "" {
+		if k.http.TLSConfig, err = selfSignedTLS(); err != nil {
+			ln.Close()
+			return fmt.Errorf("self-signed certificate: %w", err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	k.cancel = cancel
 	k.wg.Add(2)
 	go func() {
 		defer k.wg.Done()
 		var err error
-		if k.Config.TLSCert != "" {
+		if k.Config.TLSCert != "" || k.http.TLSConfig != nil {
 			err = k.http.ServeTLS(ln, k.Config.TLSCert, k.Config.TLSKey)
 		} else {
 			err = k.http.Serve(ln)
@@ -238,7 +270,9 @@ func (k *Kasa) resolveLoop(ctx context.Context) {
 	t := time.NewTicker(k.Config.ResolveEvery)
 	defer t.Stop()
 	for {
-		if n, err := k.Service.ResolvePending(ctx, k.Config.ResolveAfter, 100); err != nil && ctx.Err() == nil {
+		n, err := k.Service.ResolvePending(ctx, k.Config.ResolveAfter, 100)
+		k.Metrics.ObserveResolver(n, err)
+		if err != nil && ctx.Err() == nil {
 			k.Config.Log.Warn("resolver", "err", err)
 		} else if n > 0 {
 			k.Config.Log.Info("resolver settled payments", "count", n)

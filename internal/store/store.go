@@ -575,6 +575,12 @@ type Store interface {
 	GetReconciliation(ctx context.Context, merchantID, id string) (*Reconciliation, error)
 	// ListReconciliations requires f.MerchantID and f.Mode; newest first.
 	ListReconciliations(ctx context.Context, f ReconciliationFilter) ([]*Reconciliation, error)
+
+	// Key rotation and the audit log (issue #5): see security.go.
+	SealedStore
+	AuditStore
+	// The merchant dashboard (issue #7): see dashboard.go.
+	DashboardStore
 }
 
 // Tx is the set of writes that must commit together with a state change.

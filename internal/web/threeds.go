@@ -3,6 +3,9 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"net/url"
+
+	"github.com/kasapos/kasa/internal/gateway"
 )
 
 var handOff = template.Must(template.New("handoff").Parse(`<!doctype html>
@@ -27,14 +30,25 @@ func (s *Server) start3D(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, done, http.StatusSeeOther)
 		return
 	}
-	method := "post"
-	if len(form.Fields) == 0 {
+	method, action, fields := "post", form.URL, form.Fields
+	if len(fields) == 0 {
+		// A GET form drops the action's query string on submit: carry its
+		// parameters (e.g. PayFlex's Ptkn token) as hidden fields instead.
 		method = "get"
+		if u, err := url.Parse(form.URL); err == nil && u.RawQuery != "" {
+			for k, vs := range u.Query() {
+				for _, v := range vs {
+					fields = append(fields, gateway.Field{Name: k, Value: v})
+				}
+			}
+			u.RawQuery = ""
+			action = u.String()
+		}
 	}
 	n := nonce()
 	secure(w, n, origin(form.URL))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	handOff.Execute(w, map[string]any{"Nonce": n, "URL": form.URL, "Fields": form.Fields, "Method": method})
+	handOff.Execute(w, map[string]any{"Nonce": n, "URL": action, "Fields": fields, "Method": method})
 }
 
 // callback3D receives the bank's post-back and sends the browser on to the

@@ -36,7 +36,7 @@ func Open(ctx context.Context, d Dialect, db, read *sql.DB) (*Store, error) {
 		read = db
 	}
 	s := &Store{d: &d, db: db, read: read}
-	s.w, s.r = conn{db, s.d}, conn{read, s.d}
+	s.w, s.r = newConns(s.d, db, read) // stmtcache.go
 	if err := s.migrate(ctx); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
@@ -74,7 +74,7 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) (err error) {
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if err := fn(&tx{c: conn{sqlTx, s.d}}); err != nil {
+	if err := fn(&tx{c: conn{s.txQuerier(sqlTx), s.d}}); err != nil {
 		return err
 	}
 	committed = true

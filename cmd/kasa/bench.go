@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/kasapos/kasa/internal/bench"
+)
+
+// runBench is `kasa bench`: load against a Kasa (in process, or --url) and,
+// for comparison, against the EST simulator directly, in the same run.
+func runBench(args []string) error {
+	var cfg bench.Config
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.StringVar(&cfg.Scenario, "scenario", bench.ScenarioSale, "what to drive: "+strings.Join(bench.Scenarios, ", "))
+	fs.IntVar(&cfg.Clients, "clients", 16, "concurrent clients (with --rate: the worker pool)")
+	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "length of each measured phase (direct, then Kasa)")
+	fs.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "untimed traffic before each phase")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "open-loop request rate per second (0: closed loop, as fast as the clients go)")
+	fs.StringVar(&cfg.URL, "url", "", "base URL of a running Kasa (default: start one in process)")
+	fs.StringVar(&cfg.Key, "key", os.Getenv("KASA_BENCH_KEY"), "API key for --url (env KASA_BENCH_KEY)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", os.Getenv("KASA_DATABASE_URL"), "PostgreSQL URL for the in-process node, or the --url node's database for seeding (env KASA_DATABASE_URL); empty: SQLite in a temp dir")
+	fs.IntVar(&cfg.SeedRows, "seed-rows", 0, "list scenario: payments to insert before measuring")
+	fs.BoolVar(&cfg.NoDirect, "no-direct", false, "skip the direct simulator phase")
+	jsonOut := fs.Bool("json", false, "print the report as JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured phases to this file (in process: server, simulator and load generator together)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg.Progress = os.Stderr
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rep, err := bench.Run(ctx, cfg)
+	if rep != nil {
+		if *jsonOut {
+			enc := json.NewEncoder(os.Stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(rep); err != nil {
+				return err
+			}
+		} else {
+			bench.WriteTable(os.Stdout, rep)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	return nil
+}

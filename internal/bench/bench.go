@@ -1,0 +1,306 @@
+// Package bench measures Kasa's throughput and latency against a bank
+// simulator on loopback (`kasa bench`, and the testing.B benchmarks).
+//
+// Every scenario that reaches the bank also calls the simulator directly
+// with the same requests in the same run (the EST simulator's CC5Request XML,
+// from the same client process). On a shared, noisy machine absolute numbers
+// move from run to run; the ratio of the two does much less, so Kasa's
+// overhead is reported as added latency and throughput ratio.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Scenarios, for --scenario.
+const (
+	ScenarioSale     = "sale"      // non-3D sale, fresh idempotency key each
+	ScenarioSaleIdem = "sale-idem" // each sale sent twice with one key: the second is a replay
+	ScenarioRefund   = "refund"    // a sale (untimed) then a partial refund (timed)
+	ScenarioList     = "list"      // GET /v1/payments over a seeded history
+	ScenarioRouting  = "routing"   // routing.Router.Decide alone, in process
+)
+
+// Scenarios lists every scenario name.
+var Scenarios = []string{ScenarioSale, ScenarioSaleIdem, ScenarioRefund, ScenarioList, ScenarioRouting}
+
+// Config is one benchmark run.
+type Config struct {
+	Scenario string
+	Clients  int           // concurrent clients (closed loop), or the worker pool (open loop)
+	Duration time.Duration // per measured phase
+	Warmup   time.Duration // untimed traffic before each phase (pools, caches, JIT of the DB)
+	// Rate, if > 0, is an open-loop request rate per second: requests start on
+	// schedule whether or not earlier ones finished, and latency counts from
+	// the scheduled start (no coordinated omission).
+	Rate float64
+	// URL and Key target a running Kasa; empty URL starts one in process.
+	URL, Key string
+	// DatabaseURL selects PostgreSQL for the in-process node (or, with URL,
+	// the database to seed); empty is SQLite in a temp dir.
+	DatabaseURL string
+	DataDir     string // in-process SQLite directory; empty: a temp dir
+	SeedRows    int    // list scenario: payments to insert first
+	NoDirect    bool   // skip the direct simulator phase
+	Progress    io.Writer
+}
+
+// Stats are one phase's figures. Latencies are in milliseconds.
+type Stats struct {
+	Target     string  `json:"target"`
+	Requests   int64   `json:"requests"`
+	Errors     int64   `json:"errors"`
+	Seconds    float64 `json:"seconds"`
+	Throughput float64 `json:"throughput_per_s"`
+	P50        float64 `json:"p50_ms"`
+	P95        float64 `json:"p95_ms"`
+	P99        float64 `json:"p99_ms"`
+	Max        float64 `json:"max_ms"`
+	FirstError string  `json:"first_error,omitempty"`
+}
+
+// Report is a whole run.
+type Report struct {
+	Scenario string  `json:"scenario"`
+	Storage  string  `json:"storage"`
+	Clients  int     `json:"clients"`
+	Rate     float64 `json:"rate_per_s,omitempty"`
+	Seeded   int     `json:"seeded_rows,omitempty"`
+	Kasa     Stats   `json:"kasa"`
+	Direct   *Stats  `json:"direct,omitempty"`
+	// Overhead compares Kasa with the direct calls: latency Kasa adds at each
+	// percentile, and Kasa's throughput as a share of the direct one.
+	AddedP50        *float64 `json:"added_p50_ms,omitempty"`
+	AddedP99        *float64 `json:"added_p99_ms,omitempty"`
+	ThroughputRatio *float64 `json:"throughput_ratio,omitempty"`
+	// ServerRSSMB is the server process's resident memory after the run, from
+	// its /metrics (in process: the whole bench process, client included).
+	ServerRSSMB float64 `json:"server_rss_mb,omitempty"`
+	Machine     Machine `json:"machine"`
+}
+
+// op is one timed request; untimed setup it needs runs in prep.
+type op struct {
+	prep func(ctx context.Context, i int64) (any, error)
+	do   func(ctx context.Context, i int64, state any) error
+}
+
+// phase runs o with cfg's clients or rate for d and returns its figures.
+func phase(ctx context.Context, cfg *Config, target string, o op, d time.Duration, progress bool) Stats {
+	var (
+		n, nerr  atomic.Int64
+		firstErr atomic.Value
+		mu       sync.Mutex
+		all      []time.Duration
+		seq      atomic.Int64
+	)
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	start := time.Now()
+	one := func(local *[]time.Duration, scheduled time.Time) {
+		i := seq.Add(1)
+		var state any
+		if o.prep != nil {
+			var err error
+			if state, err = o.prep(ctx, i); err != nil {
+				if ctx.Err() == nil {
+					nerr.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+				}
+				return
+			}
+			if scheduled.IsZero() {
+				scheduled = time.Now()
+			}
+		}
+		if scheduled.IsZero() {
+			scheduled = time.Now()
+		}
+		err := o.do(ctx, i, state)
+		if err != nil && ctx.Err() != nil {
+			return // cut off by the end of the phase: not a failure of the target
+		}
+		*local = append(*local, time.Since(scheduled))
+		n.Add(1)
+		if err != nil {
+			nerr.Add(1)
+			firstErr.CompareAndSwap(nil, err.Error())
+		}
+	}
+	var wg sync.WaitGroup
+	workers := max(cfg.Clients, 1)
+	var ticks chan time.Time
+	if cfg.Rate > 0 {
+		ticks = make(chan time.Time, workers*4)
+		wg.Go(func() {
+			defer close(ticks)
+			interval := time.Duration(float64(time.Second) / cfg.Rate)
+			for k := int64(0); ; k++ {
+				at := start.Add(time.Duration(k) * interval)
+				if wait := time.Until(at); wait > 0 {
+					select {
+					case <-ctx.Done():
+						return
+					case <-time.After(wait):
+					}
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case ticks <- at:
+				}
+			}
+		})
+	}
+	for range workers {
+		wg.Go(func() {
+			local := make([]time.Duration, 0, 4096)
+			defer func() {
+				mu.Lock()
+				all = append(all, local...)
+				mu.Unlock()
+			}()
+			for ctx.Err() == nil {
+				if ticks != nil {
+					at, ok := <-ticks
+					if !ok {
+						return
+					}
+					one(&local, at)
+				} else {
+					one(&local, time.Time{})
+				}
+			}
+		})
+	}
+	if progress && cfg.Progress != nil {
+		wg.Go(func() {
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					fmt.Fprint(cfg.Progress, "\r\033[K")
+					return
+				case <-t.C:
+					el := time.Since(start).Seconds()
+					fmt.Fprintf(cfg.Progress, "\r\033[K%-6s %4.0fs/%.0fs  %8d req  %7.0f/s  %d errors",
+						target, el, d.Seconds(), n.Load(), float64(n.Load())/el, nerr.Load())
+				}
+			}
+		})
+	}
+	wg.Wait()
+	el := time.Since(start).Seconds()
+	slices.Sort(all)
+	st := Stats{Target: target, Requests: n.Load(), Errors: nerr.Load(), Seconds: el, Throughput: float64(n.Load()) / el,
+		P50: pct(all, 50), P95: pct(all, 95), P99: pct(all, 99)}
+	if len(all) > 0 {
+		st.Max = ms(all[len(all)-1])
+	}
+	if v, ok := firstErr.Load().(string); ok {
+		st.FirstError = v
+	}
+	return st
+}
+
+func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
+
+// pct is the nearest-rank percentile of sorted durations, in ms.
+func pct(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
+	return ms(sorted[min(max(i, 0), len(sorted)-1)])
+}
+
+// Run runs cfg's scenario and returns its report.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if cfg.Clients <= 0 {
+		cfg.Clients = 16
+	}
+	if cfg.Duration <= 0 {
+		cfg.Duration = 10 * time.Second
+	}
+	if !slices.Contains(Scenarios, cfg.Scenario) {
+		return nil, fmt.Errorf("bench: unknown scenario %q (one of %v)", cfg.Scenario, Scenarios)
+	}
+	rep := &Report{Scenario: cfg.Scenario, Clients: cfg.Clients, Rate: cfg.Rate, Machine: machine()}
+	if cfg.Scenario == ScenarioRouting {
+		rep.Storage = "none"
+		o := routingOp()
+		if cfg.Warmup > 0 {
+			phase(ctx, &cfg, "warmup", o, cfg.Warmup, false)
+		}
+		rep.Kasa = phase(ctx, &cfg, "router", o, cfg.Duration, true)
+		return rep, nil
+	}
+	env, err := Setup(ctx, SetupConfig{URL: cfg.URL, Key: cfg.Key, DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir,
+		Conns: cfg.Clients, Progress: cfg.Progress})
+	if err != nil {
+		return nil, err
+	}
+	defer env.Close()
+	rep.Storage = env.Storage
+	var kasaOp, directOp op
+	switch cfg.Scenario {
+	case ScenarioSale:
+		kasaOp, directOp = op{do: env.KasaSale}, op{do: env.DirectSale}
+	case ScenarioSaleIdem:
+		kasaOp, directOp = op{do: env.KasaSaleIdem}, op{do: env.DirectSale}
+	case ScenarioRefund:
+		kasaOp = op{prep: env.KasaSaleForRefund, do: env.KasaRefund}
+		directOp = op{prep: env.DirectSaleForRefund, do: env.DirectRefund}
+	case ScenarioList:
+		if cfg.SeedRows > 0 {
+			if err := env.Seed(WithProgress(ctx, cfg.Progress), cfg.SeedRows); err != nil {
+				return nil, err
+			}
+			rep.Seeded = cfg.SeedRows
+		}
+		kasaOp = op{do: env.KasaList}
+		cfg.NoDirect = true // no bank call: nothing to compare with
+	}
+	if !cfg.NoDirect {
+		if cfg.Warmup > 0 {
+			phase(ctx, &cfg, "warmup", directOp, cfg.Warmup, false)
+		}
+		d := phase(ctx, &cfg, "direct", directOp, cfg.Duration, true)
+		rep.Direct = &d
+	}
+	if cfg.Warmup > 0 {
+		phase(ctx, &cfg, "warmup", kasaOp, cfg.Warmup, false)
+	}
+	rep.Kasa = phase(ctx, &cfg, "kasa", kasaOp, cfg.Duration, true)
+	if d := rep.Direct; d != nil && d.Requests > 0 {
+		a50, a99 := round3(rep.Kasa.P50-d.P50), round3(rep.Kasa.P99-d.P99)
+		ratio := round3(rep.Kasa.Throughput / d.Throughput)
+		rep.AddedP50, rep.AddedP99, rep.ThroughputRatio = &a50, &a99, &ratio
+	}
+	rep.ServerRSSMB = env.ServerRSSMB(ctx)
+	if rep.Kasa.Requests == 0 {
+		return rep, errors.New("bench: no request completed: " + rep.Kasa.FirstError)
+	}
+	return rep, nil
+}
+
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
+
+// httpClient is the load generator's client: enough idle connections that
+// every worker keeps its own keep-alive connection.
+func httpClient(conns int) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = conns * 2
+	t.MaxIdleConnsPerHost = conns * 2
+	return &http.Client{Transport: t, Timeout: 60 * time.Second}
+}

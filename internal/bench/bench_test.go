@@ -1,0 +1,60 @@
+package bench
+
+import (
+	"context"
+	"testing"
+
+	"github.com/kasapos/kasa/internal/store/pgtest"
+)
+
+// Go benchmarks of the same operations `kasa bench` drives, with
+// b.RunParallel as the clients (-cpu and -test.parallelism set how many):
+//
+//	go test -run '^$' -bench . -benchtime 10s ./internal/bench/
+//
+// They measure; they never assert timing (a shared CI machine is too noisy).
+
+func benchOp(b *testing.B, databaseURL string, fn func(*Env) func(context.Context, int64, any) error) {
+	ctx := context.Background()
+	env, err := Setup(ctx, SetupConfig{DatabaseURL: databaseURL, Conns: 64})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(env.Close)
+	do := fn(env)
+	b.SetParallelism(8)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for i := int64(0); pb.Next(); i++ {
+			if err := do(ctx, i, nil); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkSaleSQLite(b *testing.B) {
+	benchOp(b, "", func(e *Env) func(context.Context, int64, any) error { return e.KasaSale })
+}
+
+func BenchmarkSalePostgres(b *testing.B) {
+	dsn := pgtest.DSN(b) // skips without PostgreSQL
+	benchOp(b, dsn, func(e *Env) func(context.Context, int64, any) error { return e.KasaSale })
+}
+
+// BenchmarkSaleDirect is the baseline: the same sale straight to the simulator.
+func BenchmarkSaleDirect(b *testing.B) {
+	benchOp(b, "", func(e *Env) func(context.Context, int64, any) error { return e.DirectSale })
+}
+
+func BenchmarkRoutingDecide(b *testing.B) {
+	o := routingOp()
+	b.ReportAllocs()
+	for i := int64(0); b.Loop(); i++ {
+		if err := o.do(context.Background(), i, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
