@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,12 +25,13 @@ var last4RE = regexp.MustCompile(`^[0-9]{4}$`)
 
 // filterForm is the payments filter as typed (dates are Istanbul days).
 type filterForm struct {
-	Status, POS, Last4, OrderID, From, To string
+	Status, POS, Bank, Last4, OrderID, From, To, Min, Max string
 }
 
 func (f filterForm) Query() string {
 	v := url.Values{}
-	for k, x := range map[string]string{"status": f.Status, "pos": f.POS, "last4": f.Last4, "order_id": f.OrderID, "from": f.From, "to": f.To} {
+	for k, x := range map[string]string{"status": f.Status, "pos": f.POS, "bank": f.Bank, "last4": f.Last4, "order_id": f.OrderID,
+		"from": f.From, "to": f.To, "min": f.Min, "max": f.Max} {
 		if x != "" {
 			v.Set(k, x)
 		}
@@ -45,7 +47,8 @@ func parseDay(s string) (time.Time, bool) {
 // paymentFilter reads the filter; invalid values are dropped, not errors.
 func paymentFilter(r *http.Request, rc *reqCtx) (store.PaymentFilter, filterForm) {
 	q := r.URL.Query()
-	ff := filterForm{Status: q.Get("status"), POS: q.Get("pos"), Last4: q.Get("last4"), OrderID: q.Get("order_id"), From: q.Get("from"), To: q.Get("to")}
+	ff := filterForm{Status: q.Get("status"), POS: q.Get("pos"), Bank: q.Get("bank"), Last4: q.Get("last4"), OrderID: q.Get("order_id"),
+		From: q.Get("from"), To: q.Get("to"), Min: q.Get("min"), Max: q.Get("max")}
 	f := store.PaymentFilter{MerchantID: rc.User.MerchantID, Mode: rc.Session.Mode}
 	for _, st := range statuses {
 		if ff.Status == st {
@@ -80,13 +83,45 @@ func paymentFilter(r *http.Request, rc *reqCtx) (store.PaymentFilter, filterForm
 	} else {
 		ff.To = ""
 	}
+	if bankRE.MatchString(ff.Bank) {
+		f.Bank = ff.Bank
+	} else {
+		ff.Bank = ""
+	}
+	// Amount bounds are typed in major units ("125,50"); the list may mix
+	// currencies, so they compare minor units of a two-decimal currency.
+	if v, err := ParseAmount(ff.Min, "TRY"); err == nil && v > 0 {
+		f.MinAmount = v
+	} else {
+		ff.Min = ""
+	}
+	if v, err := ParseAmount(ff.Max, "TRY"); err == nil && v > 0 {
+		f.MaxAmount = v
+	} else {
+		ff.Max = ""
+	}
 	return f, ff
+}
+
+var bankRE = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+
+// banks lists the distinct banks of the merchant's POS, for the filter.
+func banks(poses []*payment.POSView) []string {
+	var out []string
+	for _, p := range poses {
+		if p.Bank != "" && !slices.Contains(out, p.Bank) {
+			out = append(out, p.Bank)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 type paymentsData struct {
 	Filter   filterForm
 	Payments []*payment.View
 	POS      []*payment.POSView
+	Banks    []string
 	POSNames map[string]string
 	Statuses []string
 	Next     string
@@ -125,6 +160,7 @@ func (s *Server) payments(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	}
 	d := &paymentsData{Filter: ff, Statuses: statuses}
 	d.POS, d.POSNames = s.posNames(r, rc)
+	d.Banks = banks(d.POS)
 	if len(ps) > pageSize {
 		ps = ps[:pageSize]
 		last := ps[len(ps)-1]

@@ -421,6 +421,10 @@ type PaymentFilter struct {
 	CheckoutSessionID string
 	PaymentLinkID     string
 	From, To          time.Time // CreatedAt in [From, To); zero means open
+	// MinAmount and MaxAmount bound Amount (inclusive); zero means open.
+	MinAmount, MaxAmount int64
+	// Bank selects payments served by the merchant's POS of that bank.
+	Bank string
 	// Cursor: return rows strictly older than (BeforeTime, BeforeID).
 	BeforeTime time.Time
 	BeforeID   string

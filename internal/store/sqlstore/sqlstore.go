@@ -233,6 +233,15 @@ func (s *Store) ListPayments(ctx context.Context, f store.PaymentFilter) ([]*sto
 	if f.PaymentLinkID != "" {
 		add("checkout_session_id IN (SELECT id FROM checkout_sessions WHERE payment_link_id = ?)", f.PaymentLinkID)
 	}
+	if f.MinAmount > 0 {
+		add("amount >= ?", f.MinAmount)
+	}
+	if f.MaxAmount > 0 {
+		add("amount <= ?", f.MaxAmount)
+	}
+	if f.Bank != "" {
+		add("pos_id IN (SELECT id FROM pos WHERE merchant_id = ? AND bank = ?)", f.MerchantID, f.Bank)
+	}
 	if !f.From.IsZero() {
 		add("created_at >= ?", f.From.UnixMicro())
 	}

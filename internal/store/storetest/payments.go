@@ -529,3 +529,40 @@ func testConcurrentRefunds(t *testing.T, s store.Store) {
 			ok, got.RefundedAmount, got.Status, len(trs))
 	}
 }
+
+// The dashboard's amount range and bank filters.
+func testListAmountAndBank(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	m := mkMerchant(t, s)
+	isbank := mkPOS(t, s, m.ID, store.ModeTest, base)
+	garanti := mkPOS(t, s, m.ID, store.ModeTest, base)
+	garanti.Bank = "garanti"
+	must(t, s.UpdatePOS(ctx, garanti))
+	var ps []*store.Payment
+	for i := range 6 {
+		p := newSale(m.ID, store.ModeTest, int64(1000*(i+1)))
+		p.CreatedAt = base.Add(time.Duration(i) * time.Minute)
+		p.POSID = []string{isbank.ID, garanti.ID}[i%2]
+		ps = append(ps, p)
+	}
+	insertPayments(t, s, ps...)
+	list := func(f store.PaymentFilter) []int64 {
+		f.MerchantID, f.Mode, f.Limit = m.ID, store.ModeTest, 100
+		got, err := s.ListPayments(ctx, f)
+		must(t, err)
+		var out []int64
+		for _, p := range got {
+			out = append(out, p.Amount)
+		}
+		return out
+	}
+	if got := list(store.PaymentFilter{MinAmount: 2000, MaxAmount: 4000}); !slices.Equal(got, []int64{4000, 3000, 2000}) {
+		t.Errorf("amount range: %v", got)
+	}
+	if got := list(store.PaymentFilter{Bank: "garanti"}); !slices.Equal(got, []int64{6000, 4000, 2000}) {
+		t.Errorf("bank: %v", got)
+	}
+	if got := list(store.PaymentFilter{Bank: "garanti", MinAmount: 5000}); !slices.Equal(got, []int64{6000}) {
+		t.Errorf("bank and amount: %v", got)
+	}
+}

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IDEM6_ConcurrentRefunds", testConcurrentRefunds},
 		{"PCI1_Vault", testVault},
 		{"BINs", testBINs},
+		{"ListAmountAndBank", testListAmountAndBank},
 		{"MerchantUpdateAndPaymentByID", testMerchantUpdateAndPaymentByID},
 		{"CheckoutSessions", testCheckoutSessions},
 		{"PaymentLinks", testPaymentLinks},
