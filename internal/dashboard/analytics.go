@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kasapos/kasa/internal/payment"
+	"github.com/kasapos/kasa/internal/routing"
 	"github.com/kasapos/kasa/internal/store"
 	"github.com/kasapos/kasa/internal/web"
 )
@@ -40,6 +41,14 @@ type analyticsData struct {
 	POS          []posRate
 	Declines     []store.StatsRow
 	Installments []store.StatsRow
+	Fees         []posFee
+}
+
+// posFee is the estimated bank commission of one POS in one currency:
+// captured volume less refunds, times the POS's rate for each count.
+type posFee struct {
+	Name, Currency string
+	Volume, Fee    int64
 }
 
 func rate(approved, declined int64) string {
@@ -126,7 +135,42 @@ func (s *Server) analytics(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		}
 		d.POS = append(d.POS, posRate{Name: name, Currency: row.Currency, Count: row.Count, Rate: rate(row.Approved, row.Declined), Volume: row.Volume})
 	}
+	d.Fees = s.fees(r, rc, get(store.GroupPOSInstallments), names)
 	s.render(w, r, rc, http.StatusOK, "analytics", "nav_analytics", d)
+}
+
+// fees estimates what each POS's bank charged, from the commission rates
+// configured on the POS (its routing settings), per instalment count.
+func (s *Server) fees(r *http.Request, rc *reqCtx, rows []store.StatsRow, names map[string]string) []posFee {
+	poses, _ := s.Svc.ListPOS(r.Context(), rc.User.MerchantID, rc.Session.Mode)
+	rates := map[string]*payment.POSRouting{}
+	for _, p := range poses {
+		rates[p.ID] = p.Routing
+	}
+	var out []posFee
+	idx := map[string]int{}
+	for _, row := range rows {
+		posID, n, _ := strings.Cut(row.Key, ":")
+		count, _ := strconv.Atoi(n)
+		net := row.Volume - row.Refunded
+		var fee int64
+		if cfg := rates[posID]; cfg != nil {
+			fee = routing.Rate(cfg.RateBPS(count)).Of(net)
+		}
+		k := posID + "/" + row.Currency
+		i, ok := idx[k]
+		if !ok {
+			name := names[posID]
+			if name == "" {
+				name = posID
+			}
+			i, idx[k] = len(out), len(out)
+			out = append(out, posFee{Name: name, Currency: row.Currency})
+		}
+		out[i].Volume += net
+		out[i].Fee += fee
+	}
+	return out
 }
 
 // barChart draws a bar chart as inline SVG. Everything variable is a

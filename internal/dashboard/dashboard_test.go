@@ -495,6 +495,10 @@ func TestAnalyticsLinksDevelopers(t *testing.T) {
 	if !strings.Contains(body, "<svg") || !strings.Contains(body, "100,00 ₺") {
 		t.Fatalf("analytics:\n%s", body)
 	}
+	// Fees by POS: the test POS charges 1.75 % for a single payment.
+	if i := strings.Index(body, `id="fees"`); i < 0 || !strings.Contains(body[i:], "1,75 ₺") {
+		t.Fatalf("fees by POS missing or wrong:\n%s", body[max(i, 0):])
+	}
 	res, _ := b.post("/dashboard/links", url.Values{"amount": {"99,90"}, "currency": {"TRY"}, "description": {"Yoga"}})
 	want(t, res, http.StatusSeeOther, "create link")
 	_, body = b.get("/dashboard/links")

@@ -303,3 +303,18 @@ func (s *Service) ReloadBINs(ctx context.Context) error {
 	}
 	return s.bins().Replace(rows)
 }
+
+// RateBPS is the commission the POS's bank charges for count instalments
+// (1: a single payment): the first plan offering the count, else the
+// POS's commission table; 0 when not configured.
+func (rc *POSRouting) RateBPS(count int) int64 {
+	k := strconv.Itoa(max(count, 1))
+	if count > 1 {
+		for _, p := range rc.Plans {
+			if r, ok := p.CountsBPS[k]; ok {
+				return r
+			}
+		}
+	}
+	return rc.CommissionBPS[k]
+}

@@ -78,6 +78,8 @@ const (
 	GroupDeclineReason = "decline_reason" // declined payments only
 	GroupInstallments  = "installments"
 	GroupStatus        = "status"
+	// GroupPOSInstallments keys approved payments "pos_id:count", for fees.
+	GroupPOSInstallments = "pos_installments"
 )
 
 // StatsRow is one group of an aggregate, per currency.

@@ -160,6 +160,9 @@ func (s *Store) PaymentStats(ctx context.Context, f store.StatsFilter, group str
 		where += " AND status IN (" + approvedStatuses + ")"
 	case store.GroupStatus:
 		key = "status"
+	case store.GroupPOSInstallments:
+		key = "pos_id || ':' || CAST(installments AS TEXT)"
+		where += " AND status IN (" + approvedStatuses + ")"
 	default:
 		return nil, fmt.Errorf("sqlstore: PaymentStats: unknown group %q", group)
 	}
