@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -170,22 +169,11 @@ func (s *Server) loadPOS(ctx context.Context, rc *reqCtx, posID string) (*paymen
 	return v, p, desc, nil
 }
 
-// openCredentials opens a POS's sealed credentials. The AAD is the one
-// internal/payment seals them with ("pos:<id>:credentials").
-func (s *Server) openCredentials(p *store.POS) (map[string]string, error) {
-	plain, err := s.Svc.Keys.Open(p.Credentials, []byte("pos:"+p.ID+":credentials"))
-	if err != nil {
-		return nil, err
-	}
-	creds := map[string]string{}
-	return creds, json.Unmarshal(plain, &creds)
-}
-
 func (s *Server) posFormFor(v *payment.POSView, p *store.POS, desc *gateway.Descriptor) *posFormData {
 	d := &posFormData{Desc: desc, POS: v, Banks: banksOf(desc), Name: v.Name, Bank: v.Bank, APIURL: v.Endpoints.API,
 		ThreeDURL: v.Endpoints.ThreeDGate, ThreeDModel: v.ThreeDModel, Cutoff: v.BatchCutoff,
 		Attempted: v.AllowAttempted3D, Enabled: v.Enabled}
-	creds, _ := s.openCredentials(p)
+	creds, _ := s.Svc.POSCredentials(p)
 	for _, f := range desc.Credentials {
 		cf := credField{CredentialField: f, Set: creds[f.Key] != ""}
 		if !f.Secret {
@@ -277,7 +265,7 @@ func (s *Server) posTest(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		s.fail(w, r, rc, err)
 		return
 	}
-	creds, err := s.openCredentials(p)
+	creds, err := s.Svc.POSCredentials(p)
 	if err != nil {
 		s.fail(w, r, rc, err)
 		return

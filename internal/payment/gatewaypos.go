@@ -17,3 +17,10 @@ func (s *Service) GatewayForPOS(p *store.POS) (gateway.Gateway, error) {
 // BankCallTimeout is the bound on one bank call (the service's BankTimeout
 // or the gateway default).
 func (s *Service) BankCallTimeout() time.Duration { return s.bankTimeout() }
+
+// POSCredentials opens a POS's sealed credentials, for pages that show the
+// non-secret ones (the dashboard's bank pages). Secret values must never be
+// rendered.
+func (s *Service) POSCredentials(p *store.POS) (map[string]string, error) {
+	return s.openCredentials(p)
+}
