@@ -236,16 +236,9 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 	if !p.Capture {
 		kind = store.KindPreAuth
 	}
-	// Name the payment in the idempotency record before it exists, so a retry
-	// after a crash at any later point finds it instead of charging again.
-	if c.IdempotencyKey != "" {
-		if err := s.Store.SetIdempotencyResource(ctx, c.MerchantID, c.IdempotencyKey, p.ID); err != nil {
-			return nil, err
-		}
-	}
 	t := s.newTx(p, kind, p.Amount)
 	if err := s.Store.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.InsertPayment(ctx, p); err != nil {
+		if err := s.insertPayment(ctx, tx, c, p); err != nil {
 			return err
 		}
 		return tx.InsertTransaction(ctx, t)
@@ -284,6 +277,19 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 		ar.Installments = next.Option.Count
 	}
 	return s.finish(ctx, p, t, res, "sale")
+}
+
+// insertPayment writes the payment and names it in its idempotency record in
+// one transaction, so a retry after a crash at any later point finds it
+// instead of charging again, and a crash before finds neither.
+func (s *Service) insertPayment(ctx context.Context, tx store.Tx, c Caller, p *store.Payment) error {
+	if err := tx.InsertPayment(ctx, p); err != nil {
+		return err
+	}
+	if c.IdempotencyKey == "" {
+		return nil
+	}
+	return tx.SetIdempotencyResource(ctx, c.MerchantID, c.IdempotencyKey, p.ID)
 }
 
 func (s *Service) newPayment(c Caller, r *CreateRequest, v *validated, route *routed, desc *gateway.Descriptor) *store.Payment {

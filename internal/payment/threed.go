@@ -169,14 +169,9 @@ func (s *Service) create3D(ctx context.Context, c Caller, r *CreateRequest, v *v
 	}
 	p := s.newPayment(c, r, v, route, desc)
 	p.Status, p.ThreeDModel, p.ReturnURL = store.StatusRequiresAction, model, r.ReturnURL
-	if c.IdempotencyKey != "" {
-		if err := s.Store.SetIdempotencyResource(ctx, c.MerchantID, c.IdempotencyKey, p.ID); err != nil {
-			return nil, err
-		}
-	}
 	t := s.newTx(p, store.KindThreeD, p.Amount)
 	if err := s.Store.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.InsertPayment(ctx, p); err != nil {
+		if err := s.insertPayment(ctx, tx, c, p); err != nil {
 			return err
 		}
 		if err := tx.InsertTransaction(ctx, t); err != nil {

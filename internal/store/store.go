@@ -600,4 +600,7 @@ type Tx interface {
 	// DeleteVault destroys a payment's vault entry with the state change
 	// that ends its need.
 	DeleteVault(ctx context.Context, paymentID string) error
+	// SetIdempotencyResource names the payment an in-progress key created,
+	// in the transaction that creates it: a retry finds both or neither.
+	SetIdempotencyResource(ctx context.Context, merchantID, key, resourceID string) error
 }

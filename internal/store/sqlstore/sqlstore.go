@@ -388,7 +388,15 @@ func (s *Store) CompleteIdempotency(ctx context.Context, rec *store.Idempotency)
 }
 
 func (s *Store) SetIdempotencyResource(ctx context.Context, merchantID, key, resourceID string) error {
-	return s.w.execOne(ctx, "set idempotency resource",
+	return setIdempotencyResource(ctx, s.w, merchantID, key, resourceID)
+}
+
+func (t *tx) SetIdempotencyResource(ctx context.Context, merchantID, key, resourceID string) error {
+	return setIdempotencyResource(ctx, t.c, merchantID, key, resourceID)
+}
+
+func setIdempotencyResource(ctx context.Context, c conn, merchantID, key, resourceID string) error {
+	return c.execOne(ctx, "set idempotency resource",
 		"UPDATE idempotency_keys SET resource_id = ?, updated_at = ? "+idemKey,
 		resourceID, now().UnixMicro(), merchantID, key)
 }
