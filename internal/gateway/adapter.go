@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // Helpers the protocol adapters share: construction and result shapes that
@@ -68,4 +69,49 @@ func (s *StatusResult) StateFromAmounts(reversed bool) OrderState {
 		return StateAuthorized
 	}
 	return StatePending
+}
+
+// TxnKind is how one bank-side transaction counts toward its order's status.
+type TxnKind int
+
+// The kinds AddTxn sums up; TxnOther (a reversal, an inquiry) adds nothing.
+const (
+	TxnOther   TxnKind = iota
+	TxnSale            // authorized and captured at once
+	TxnAuth            // a pre-authorisation
+	TxnCapture         // a capture of a pre-authorisation
+	TxnRefund          // money given back
+)
+
+// AddTxn adds one approved transaction of minor units to s's amounts: a sale
+// to the authorized and captured amounts, an auth to the authorized, a
+// capture to the captured and a refund to the refunded amount.
+func (s *StatusResult) AddTxn(kind TxnKind, minor int64) {
+	switch kind {
+	case TxnSale:
+		s.AuthorizedAmount += minor
+		s.CapturedAmount += minor
+	case TxnAuth:
+		s.AuthorizedAmount += minor
+	case TxnCapture:
+		s.CapturedAmount += minor
+	case TxnRefund:
+		s.RefundedAmount += minor
+	}
+}
+
+// KindOf is the TxnKind of the bank's transaction type t, given the bank's
+// names for a sale, an auth, a capture and a refund; case does not matter.
+func KindOf(t, sale, auth, capture, refund string) TxnKind {
+	switch {
+	case strings.EqualFold(t, sale):
+		return TxnSale
+	case strings.EqualFold(t, auth):
+		return TxnAuth
+	case strings.EqualFold(t, capture):
+		return TxnCapture
+	case strings.EqualFold(t, refund):
+		return TxnRefund
+	}
+	return TxnOther
 }

@@ -59,3 +59,23 @@ func TestStateFromAmounts(t *testing.T) {
 		}
 	}
 }
+
+func TestAddTxn(t *testing.T) {
+	var s StatusResult
+	s.AddTxn(TxnSale, 100)
+	s.AddTxn(TxnAuth, 50)
+	s.AddTxn(TxnCapture, 20)
+	s.AddTxn(TxnRefund, 30)
+	s.AddTxn(TxnOther, 999)
+	if s.AuthorizedAmount != 150 || s.CapturedAmount != 120 || s.RefundedAmount != 30 {
+		t.Errorf("%+v", s)
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	for in, want := range map[string]TxnKind{"sale": TxnSale, "AUTH": TxnAuth, "Capt": TxnCapture, "return": TxnRefund, "reverse": TxnOther} {
+		if got := KindOf(in, "Sale", "Auth", "Capt", "Return"); got != want {
+			t.Errorf("%s: %d, want %d", in, got, want)
+		}
+	}
+}

@@ -355,11 +355,7 @@ func (s *Server) refund(m Merchant, req *request, now time.Time) reply {
 			refusal = failure(req, codeRefundExceeds, fmt.Sprintf("İade tutarı iade edilebilir tutardan (%s) büyük olamaz", money.New(o.Captured-o.Refunded, cur).Decimal()))
 			return nil
 		}
-		o.Refunded += amt.Minor
-		o.State = banksim.OrderPartiallyRefunded
-		if o.Refunded == o.Captured {
-			o.State = banksim.OrderRefunded
-		}
+		o.AddRefund(amt.Minor)
 		o.Txns = append(o.Txns, banksim.Txn{Type: banksim.TxnCredit, Amount: amt.Minor, Approved: true, Code: "00",
 			HostRef: banksim.NewHostRef(now), TransID: banksim.NewTransID(now), Time: now})
 		return nil

@@ -85,7 +85,7 @@ type Server struct {
 	cfg Config
 
 	mu        sync.Mutex
-	merchants map[string]Merchant // by API key
+	merchants banksim.Merchants[Merchant] // by API key
 	payments  map[string]paymentRef
 	byOrder   map[orderKey]string // order → paymentId
 	threeDS   map[string]*pending3D
@@ -105,13 +105,12 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{
-		Core:      banksim.NewCore(cfg.Logger),
-		cfg:       cfg,
-		merchants: map[string]Merchant{},
-		payments:  map[string]paymentRef{},
-		byOrder:   map[orderKey]string{},
-		threeDS:   map[string]*pending3D{},
-		nextID:    25000000,
+		Core:     banksim.NewCore(cfg.Logger),
+		cfg:      cfg,
+		payments: map[string]paymentRef{},
+		byOrder:  map[orderKey]string{},
+		threeDS:  map[string]*pending3D{},
+		nextID:   25000000,
 	}
 	s.AddMerchant(Sandbox())
 	for _, m := range cfg.Merchants {
@@ -133,16 +132,11 @@ func (s *Server) Start() (string, error) { return s.Core.Start(s.cfg.Addr) }
 
 // AddMerchant adds or replaces a merchant account.
 func (s *Server) AddMerchant(m Merchant) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.merchants[m.APIKey] = m
+	s.merchants.Add(m.APIKey, m)
 }
 
 func (s *Server) merchant(apiKey string) (Merchant, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, ok := s.merchants[apiKey]
-	return m, ok
+	return s.merchants.Get(apiKey)
 }
 
 // Reset empties the book, faults and the simulator's payment index.

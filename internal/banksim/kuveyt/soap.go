@@ -134,7 +134,7 @@ func (s *Server) reverse(op string, req *soapRequest) []byte {
 				code, msg = "CancelNotAllowed", "İptal edilebilecek işlem bulunamadı"
 				return nil
 			}
-			o.State, o.VoidedAt = banksim.OrderVoided, now
+			o.MarkVoided(now)
 			txn = banksim.Txn{Type: banksim.TxnVoid, Amount: o.Captured}
 		case OpDrawback, OpPartialDrawback:
 			if op == OpDrawback {
@@ -144,11 +144,7 @@ func (s *Server) reverse(op string, req *soapRequest) []byte {
 				code, msg = "AmountExceeded", "İade tutarı iade edilebilir tutarı aşıyor"
 				return nil
 			}
-			o.Refunded += amount
-			o.State = banksim.OrderPartiallyRefunded
-			if o.Refunded == o.Captured {
-				o.State = banksim.OrderRefunded
-			}
+			o.AddRefund(amount)
 			txn = banksim.Txn{Type: banksim.TxnCredit, Amount: amount}
 		}
 		txn.Approved, txn.Code, txn.Time, txn.TransID, txn.HostRef = true, "00", now, o.TransID, banksim.NewHostRef(now)

@@ -216,7 +216,7 @@ func (s *Server) capture(m Merchant, req *vposRequest, now time.Time) *vposRespo
 		}
 		t := banksim.Txn{Type: banksim.TxnPostAuth, Amount: a.Minor, Approved: true, Code: "00", AuthCode: o.AuthCode,
 			HostRef: banksim.NewHostRef(now), TransID: banksim.NewTransID(now), Time: now}
-		o.Captured, o.CapturedAt, o.State = a.Minor, now, banksim.OrderCaptured
+		o.MarkCaptured(a.Minor, now)
 		o.Txns = append(o.Txns, t)
 		s.recordTxn(t.TransID, txnRef{m.MerchantID, ref.orderID, OpCapture})
 		rep = approved(m, ref.orderID, o, t, req.ReferenceTransactionID, false)
@@ -248,13 +248,9 @@ func (s *Server) cancel(m Merchant, req *vposRequest, now time.Time) *vposRespon
 			rep = refuse(errCancel)
 			return nil
 		}
-		amt := o.Captured
-		if o.State == banksim.OrderAuthorized {
-			amt = o.Authorized
-		}
-		t := banksim.Txn{Type: banksim.TxnVoid, Amount: amt, Approved: true, Code: "00", AuthCode: o.AuthCode,
+		t := banksim.Txn{Type: banksim.TxnVoid, Amount: o.VoidAmount(), Approved: true, Code: "00", AuthCode: o.AuthCode,
 			HostRef: banksim.NewHostRef(now), TransID: banksim.NewTransID(now), Time: now}
-		o.State, o.VoidedAt = banksim.OrderVoided, now
+		o.MarkVoided(now)
 		o.Txns = append(o.Txns, t)
 		s.recordTxn(t.TransID, txnRef{m.MerchantID, ref.orderID, OpCancel})
 		rep = approved(m, ref.orderID, o, t, req.ReferenceTransactionID, false)
@@ -303,11 +299,7 @@ func (s *Server) refund(m Merchant, req *vposRequest, now time.Time) *vposRespon
 		}
 		t := banksim.Txn{Type: banksim.TxnCredit, Amount: a.Minor, Approved: true, Code: "00", AuthCode: newAuthCode(),
 			HostRef: banksim.NewHostRef(now), TransID: banksim.NewTransID(now), Time: now}
-		o.Refunded += a.Minor
-		o.State = banksim.OrderPartiallyRefunded
-		if o.Refunded == o.Captured {
-			o.State = banksim.OrderRefunded
-		}
+		o.AddRefund(a.Minor)
 		o.Txns = append(o.Txns, t)
 		s.recordTxn(t.TransID, txnRef{m.MerchantID, ref.orderID, OpRefund})
 		rep = approved(m, ref.orderID, o, t, req.ReferenceTransactionID, false)

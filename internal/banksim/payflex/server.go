@@ -81,11 +81,11 @@ type Server struct {
 	cfg Config
 
 	mu        sync.RWMutex
-	merchants map[string]Merchant   // by MerchantId
-	txns      map[string]txnRef     // TransactionId → transaction
-	mpi       map[string]*mpiRecord // VerifyEnrollmentRequestId → enrollment
-	byMD      map[string]string     // MD → VerifyEnrollmentRequestId
-	paRes     map[string]string     // PaRes → VerifyEnrollmentRequestId
+	merchants banksim.Merchants[Merchant] // by MerchantId
+	txns      map[string]txnRef           // TransactionId → transaction
+	mpi       map[string]*mpiRecord       // VerifyEnrollmentRequestId → enrollment
+	byMD      map[string]string           // MD → VerifyEnrollmentRequestId
+	paRes     map[string]string           // PaRes → VerifyEnrollmentRequestId
 }
 
 // txnRef locates a transaction by its TransactionId.
@@ -118,13 +118,12 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{
-		Core:      banksim.NewCore(cfg.Logger),
-		cfg:       cfg,
-		merchants: map[string]Merchant{},
-		txns:      map[string]txnRef{},
-		mpi:       map[string]*mpiRecord{},
-		byMD:      map[string]string{},
-		paRes:     map[string]string{},
+		Core:  banksim.NewCore(cfg.Logger),
+		cfg:   cfg,
+		txns:  map[string]txnRef{},
+		mpi:   map[string]*mpiRecord{},
+		byMD:  map[string]string{},
+		paRes: map[string]string{},
 	}
 	if !cfg.NoSandbox {
 		s.AddMerchant(VakifSandbox())
@@ -154,17 +153,12 @@ func (s *Server) EnrollmentURL() string { return s.URL() + PathEnrollment }
 
 // AddMerchant adds or replaces a terminal.
 func (s *Server) AddMerchant(m Merchant) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.merchants[m.MerchantID] = m
+	s.merchants.Add(m.MerchantID, m)
 }
 
 // Merchant looks a terminal up by MerchantId.
 func (s *Server) Merchant(id string) (Merchant, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	m, ok := s.merchants[id]
-	return m, ok
+	return s.merchants.Get(id)
 }
 
 // authenticate checks the merchant's password (and, for the VPOS, the

@@ -68,8 +68,8 @@ type Server struct {
 	cfg Config
 
 	mu        sync.Mutex
-	merchants map[string]Merchant
-	txns      map[string]*registration // by PaymentToken
+	merchants banksim.Merchants[Merchant] // by HostMerchantID
+	txns      map[string]*registration    // by PaymentToken
 }
 
 // registration is one registered transaction and, once done, its result.
@@ -101,9 +101,9 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{Core: banksim.NewCore(cfg.Logger), cfg: cfg, merchants: map[string]Merchant{}, txns: map[string]*registration{}}
+	s := &Server{Core: banksim.NewCore(cfg.Logger), cfg: cfg, txns: map[string]*registration{}}
 	for _, m := range append([]Merchant{VakifSandbox()}, cfg.Merchants...) {
-		s.merchants[m.HostMerchantID] = m
+		s.merchants.Add(m.HostMerchantID, m)
 	}
 	s.Mux().HandleFunc("POST "+PathRegister, s.handleRegister)
 	s.Mux().HandleFunc("POST "+PathQuery, s.handleQuery)
@@ -121,9 +121,7 @@ func (s *Server) QueryURL() string    { return s.URL() + PathQuery }
 func (s *Server) RegisterURL() string { return s.URL() + PathRegister }
 
 func (s *Server) authenticate(id, password string) (Merchant, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, ok := s.merchants[id]
+	m, ok := s.merchants.Get(id)
 	return m, ok && m.Password == password
 }
 

@@ -15,6 +15,7 @@ import (
 	iyzicosim "github.com/kasapos/kasa/internal/banksim/iyzico"
 	"github.com/kasapos/kasa/internal/card"
 	"github.com/kasapos/kasa/internal/gateway"
+	"github.com/kasapos/kasa/internal/gateway/gatewaytest"
 	"github.com/kasapos/kasa/internal/money"
 )
 
@@ -35,7 +36,12 @@ func newSim(t *testing.T) (*iyzicosim.Server, *Gateway) {
 	return sim, g
 }
 
-func testCard(t *testing.T, pan string) card.Card {
+// bench is the env for the scenarios gatewaytest shares between adapters.
+func bench(sim *iyzicosim.Server, g *Gateway) gatewaytest.Bench {
+	return gatewaytest.Bench{G: g, Sim: sim.Core, Merchant: sim.POS().Credentials[CredAPIKey], GoodPAN: iyzicosim.TestCard.PAN, Card: testCard}
+}
+
+func testCard(t testing.TB, pan string) card.Card {
 	t.Helper()
 	if pan == "" {
 		pan = iyzicosim.TestCard.PAN
@@ -170,18 +176,7 @@ func TestRefunds(t *testing.T) {
 
 func TestStatusAfterLostReply(t *testing.T) {
 	sim, g := newSim(t)
-	sim.Faults().Next(sim.FaultOp(gateway.OpAuthorize, true), banksim.TimeoutAfter, 1)
-	o := order(4400, money.TRY)
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
-	r := g.Authorize(ctx, &gateway.AuthorizeRequest{Order: o, Capture: true, Card: testCard(t, "")})
-	if r.Outcome != gateway.Unknown {
-		t.Fatalf("lost reply: %+v", r)
-	}
-	st := g.Status(context.Background(), o.OrderID)
-	if st.Outcome != gateway.Approved || st.State != gateway.StateCaptured || st.CapturedAmount != 4400 {
-		t.Fatalf("status: %+v", st)
-	}
+	gatewaytest.LostReplyThenStatus(t, bench(sim, g), sim.FaultOp(gateway.OpAuthorize, true), iyzicosim.OpRefund)
 }
 
 func TestGarbledReplyIsUnknown(t *testing.T) {
@@ -255,14 +250,7 @@ func TestCurrencies(t *testing.T) {
 
 func TestInstallments(t *testing.T) {
 	sim, g := newSim(t)
-	for n := 1; n <= 12; n++ {
-		o := order(120000, money.TRY)
-		r := g.Authorize(context.Background(), &gateway.AuthorizeRequest{Order: o, Capture: true, Installments: n, Card: testCard(t, "")})
-		mustOK(t, r)
-		if bo, _ := sim.Book().Get(sim.POS().Credentials[CredAPIKey], o.OrderID); bo.Installments != n {
-			t.Errorf("%d installments: book has %d", n, bo.Installments)
-		}
-	}
+	gatewaytest.Installments(t, bench(sim, g))
 	// Installments are TRY only at iyzico.
 	r := g.Authorize(context.Background(), &gateway.AuthorizeRequest{Order: order(120000, money.USD), Capture: true, Installments: 3, Card: testCard(t, "")})
 	if r.Outcome != gateway.Rejected {

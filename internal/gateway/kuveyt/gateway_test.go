@@ -2,11 +2,8 @@ package kuveyt_test
 
 import (
 	"context"
-	"html"
-	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +13,7 @@ import (
 	"github.com/kasapos/kasa/internal/card"
 	"github.com/kasapos/kasa/internal/gateway"
 	"github.com/kasapos/kasa/internal/gateway/boa"
+	"github.com/kasapos/kasa/internal/gateway/gatewaytest"
 	"github.com/kasapos/kasa/internal/gateway/kuveyt"
 	"github.com/kasapos/kasa/internal/money"
 )
@@ -146,27 +144,11 @@ func TestNotSent(t *testing.T) {
 	}
 }
 
-var (
-	formRE  = regexp.MustCompile(`(?s)<form[^>]*action="([^"]*)"`)
-	inputRE = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
-)
-
+// post posts v to u like a browser and reads the auto-posted form of the
+// reply: its target (made absolute against u) and hidden fields.
 func post(t *testing.T, u string, v url.Values) (string, url.Values) {
-	resp, err := http.PostForm(u, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	m := formRE.FindStringSubmatch(string(b))
-	if m == nil {
-		t.Fatalf("no form: %s", b)
-	}
-	out := url.Values{}
-	for _, in := range inputRE.FindAllStringSubmatch(string(b), -1) {
-		out.Add(in[1], html.UnescapeString(in[2]))
-	}
-	next := html.UnescapeString(m[1])
+	t.Helper()
+	next, out := gatewaytest.AutoPosted(t, gatewaytest.PostForm(t, http.DefaultClient, u, v))
 	if strings.HasPrefix(next, "/") {
 		base, _ := url.Parse(u)
 		next = base.Scheme + "://" + base.Host + next

@@ -127,34 +127,26 @@ func (g *Gateway) Status(ctx context.Context, orderID string) *gateway.StatusRes
 	var main *SearchTransaction
 	for i := range v.txns {
 		t, minor := &v.txns[i], v.minor[i]
-		switch t.TransactionType {
-		case TxSale:
-			out.AuthorizedAmount += minor
-			out.CapturedAmount += minor
+		kind := txnKinds[t.TransactionType]
+		out.AddTxn(kind, minor)
+		if kind == gateway.TxnSale || kind == gateway.TxnAuth {
 			main = t
-		case TxAuth:
-			out.AuthorizedAmount += minor
-			main = t
-		case TxCapture:
-			out.CapturedAmount += minor
-		case TxRefund:
-			out.RefundedAmount += minor
 		}
 	}
 	if main != nil {
 		out.AuthCode, out.HostRef, out.TransID = main.AuthCode, main.Rrn, main.TransactionID
 	}
-	switch {
-	case v.canceled:
-		out.State = gateway.StateVoided
-	case out.RefundedAmount > 0:
-		out.State = gateway.StateRefunded
-	case out.CapturedAmount > 0:
-		out.State = gateway.StateCaptured
-	case out.AuthorizedAmount > 0:
-		out.State = gateway.StateAuthorized
-	default:
-		out.State = gateway.StateDeclined
+	out.State = out.StateFromAmounts(v.canceled)
+	if out.State == gateway.StatePending {
+		out.State = gateway.StateDeclined // nothing approved to sum up
 	}
 	return out
+}
+
+// txnKinds is how each transaction type counts toward the order's status.
+var txnKinds = map[string]gateway.TxnKind{
+	TxSale:    gateway.TxnSale,
+	TxAuth:    gateway.TxnAuth,
+	TxCapture: gateway.TxnCapture,
+	TxRefund:  gateway.TxnRefund,
 }

@@ -168,20 +168,10 @@ func (g *Gateway) Status(ctx context.Context, orderID string) *gateway.StatusRes
 	var main *txn
 	for i := range view.txns {
 		t := &view.txns[i]
-		switch {
-		case strings.EqualFold(t.State, stateSale):
-			out.AuthorizedAmount += t.minor
-			out.CapturedAmount += t.minor
+		kind := gateway.KindOf(t.State, stateSale, stateAuth, stateCapt, stateReturn)
+		out.AddTxn(kind, t.minor)
+		if kind == gateway.TxnSale || kind == gateway.TxnAuth && main == nil {
 			main = t
-		case strings.EqualFold(t.State, stateAuth):
-			out.AuthorizedAmount += t.minor
-			if main == nil {
-				main = t
-			}
-		case strings.EqualFold(t.State, stateCapt):
-			out.CapturedAmount += t.minor
-		case strings.EqualFold(t.State, stateReturn):
-			out.RefundedAmount += t.minor
 		}
 	}
 	if main != nil {

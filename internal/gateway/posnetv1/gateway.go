@@ -64,13 +64,7 @@ func preset(env, host string) gateway.Preset {
 }
 
 func init() {
-	descriptor.New = func(cfg gateway.Config) (gateway.Gateway, error) {
-		g, err := New(cfg)
-		if err != nil {
-			return nil, err // not a typed nil inside the interface
-		}
-		return g, nil
-	}
+	descriptor.New = gateway.Constructor(New)
 	gateway.Register(descriptor)
 }
 

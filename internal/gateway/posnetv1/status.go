@@ -146,20 +146,10 @@ func (g *Gateway) Status(ctx context.Context, orderID string) *gateway.StatusRes
 	var main *txn
 	for i := range view.txns {
 		t := &view.txns[i]
-		switch {
-		case strings.EqualFold(t.TransactionType, typeSale):
-			out.AuthorizedAmount += t.minor
-			out.CapturedAmount += t.minor
+		kind := gateway.KindOf(t.TransactionType, typeSale, typeAuth, typeCapture, typeReturn)
+		out.AddTxn(kind, t.minor)
+		if kind == gateway.TxnSale || kind == gateway.TxnAuth && main == nil {
 			main = t
-		case strings.EqualFold(t.TransactionType, typeAuth):
-			out.AuthorizedAmount += t.minor
-			if main == nil {
-				main = t
-			}
-		case strings.EqualFold(t.TransactionType, typeCapture):
-			out.CapturedAmount += t.minor
-		case strings.EqualFold(t.TransactionType, typeReturn):
-			out.RefundedAmount += t.minor
 		}
 	}
 	if main != nil {
