@@ -1,8 +1,10 @@
 package banksim
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/kasapos/kasa/internal/card"
 	"github.com/kasapos/kasa/internal/money"
@@ -71,4 +73,19 @@ func ParseMMYY(s string) (card.Expiry, bool) {
 	yy, _ := strconv.Atoi(s[2:])
 	e, err := card.NewExpiry(mm, yy)
 	return e, err == nil
+}
+
+// GroupedAmount renders minor units (two decimals) as Turkish hosts list
+// amounts in their order queries: major units with a thousands dot and a
+// decimal comma ("1.234,50").
+func GroupedAmount(minor int64) string {
+	major := strconv.FormatInt(minor/100, 10)
+	var b strings.Builder
+	for i, c := range major {
+		if i > 0 && (len(major)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(c)
+	}
+	return fmt.Sprintf("%s,%02d", b.String(), minor%100)
 }

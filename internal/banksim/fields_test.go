@@ -42,3 +42,11 @@ func TestFieldRules(t *testing.T) {
 		}
 	}
 }
+
+func TestGroupedAmount(t *testing.T) {
+	for minor, want := range map[int64]string{0: "0,00", 5: "0,05", 12345: "123,45", 123450: "1.234,50", 123456789: "1.234.567,89"} {
+		if got := GroupedAmount(minor); got != want {
+			t.Errorf("%d: %q, want %q", minor, got, want)
+		}
+	}
+}

@@ -115,3 +115,13 @@ func KindOf(t, sale, auth, capture, refund string) TxnKind {
 	}
 	return TxnOther
 }
+
+// LookupFailed is the result of an operation that needed a query first (to
+// name the transaction it acts on) when that query failed with res: the
+// operation itself was never sent, so an Unknown query becomes NotSent.
+func LookupFailed(res *Result) *Result {
+	if res.Outcome == Unknown {
+		res.Outcome = NotSent
+	}
+	return res
+}

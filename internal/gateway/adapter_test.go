@@ -79,3 +79,11 @@ func TestKindOf(t *testing.T) {
 		}
 	}
 }
+
+func TestLookupFailed(t *testing.T) {
+	for in, want := range map[Outcome]Outcome{Unknown: NotSent, NotSent: NotSent, Rejected: Rejected} {
+		if got := LookupFailed(&Result{Outcome: in}).Outcome; got != want {
+			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+}

@@ -357,20 +357,6 @@ func (s *Server) doReturn(m Merchant, rt *returnTxn, now time.Time) []node {
 	return rep
 }
 
-// statusAmount renders agreement amounts: major units, decimal comma,
-// thousands dot ("1.234,50").
-func statusAmount(minor int64) string {
-	major := strconv.FormatInt(minor/100, 10)
-	var b strings.Builder
-	for i, c := range major {
-		if i > 0 && (len(major)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(c)
-	}
-	return fmt.Sprintf("%s,%02d", b.String(), minor%100)
-}
-
 // maskSpaced renders a stored 6+4 mask as agreement replies do:
 // "4506 34** **** 4637".
 func maskSpaced(mask string) string {
@@ -402,7 +388,7 @@ func (s *Server) agreement(m Merchant, prefixedID string) []node {
 		list = append(list, group("transaction",
 			leaf("orderID", prefixedID),
 			leaf("ccno", maskSpaced(o.Card)),
-			leaf("amount", statusAmount(t.Amount)),
+			leaf("amount", banksim.GroupedAmount(t.Amount)),
 			leaf("currencyCode", currencyCode(o.Currency)),
 			leaf("authCode", t.AuthCode),
 			leaf("tranDate", t.Time.In(bankZone).Format("2006-01-02 15:04:05.000")),

@@ -461,20 +461,6 @@ func (s *Server) doReturn(m Merchant, req *request, now time.Time) obj {
 	return rep
 }
 
-// statusAmount renders inquiry amounts: major units, decimal comma,
-// thousands dot ("1.234,50").
-func statusAmount(minor int64) string {
-	major := strconv.FormatInt(minor/100, 10)
-	var b strings.Builder
-	for i, c := range major {
-		if i > 0 && (len(major)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(c)
-	}
-	return fmt.Sprintf("%s,%02d", b.String(), minor%100)
-}
-
 // inquiry lists the order's approved transactions, newest first.
 func (s *Server) inquiry(m Merchant, prefixed string) obj {
 	orderID, _, ok := s.find(m, "", prefixed)
@@ -492,7 +478,7 @@ func (s *Server) inquiry(m Merchant, prefixed string) obj {
 			continue
 		}
 		list = append(list, obj{
-			"Amount": statusAmount(t.Amount), "AuthCode": t.AuthCode, "CardNo": o.Card, "CurrencyCode": currencyCode(o.Currency),
+			"Amount": banksim.GroupedAmount(t.Amount), "AuthCode": t.AuthCode, "CardNo": o.Card, "CurrencyCode": currencyCode(o.Currency),
 			"HostLogKey": t.HostRef, "OrderId": prefixed,
 			// As captured: date and time without a separator.
 			"TransactionDate":   t.Time.In(bankZone).Format("2006-01-0215:04:05.000"),

@@ -46,6 +46,10 @@ var issuerReasons = map[string]gateway.DeclineReason{
 	"96": gateway.ReasonSystemError,
 }
 
+// IssuerReason is the reason of the issuer's answer nn (the NN of "00NN"),
+// "" for a code not listed. Common Payment (payflexcp) shares the VPOS codes.
+func IssuerReason(nn string) gateway.DeclineReason { return issuerReasons[nn] }
+
 // refusalReasons are PayFlex refusing the request itself (Rejected).
 var refusalReasons = map[string]gateway.DeclineReason{
 	codeAllRefunded:     gateway.ReasonInvalidTxn,

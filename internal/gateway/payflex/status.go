@@ -99,10 +99,7 @@ func parseAmount(s, code string) (int64, error) {
 func (g *Gateway) lookup(ctx context.Context, orderID string) (*orderView, *gateway.Result) {
 	v, res := g.query(ctx, orderID)
 	if res != nil {
-		if res.Outcome == gateway.Unknown {
-			res.Outcome = gateway.NotSent
-		}
-		return nil, res
+		return nil, gateway.LookupFailed(res)
 	}
 	if v == nil || len(v.txns) == 0 {
 		return nil, gateway.RejectLocal(errors.New("payflex: the bank has no approved transaction for this order"), gateway.ReasonInvalidTxn)

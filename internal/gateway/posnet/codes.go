@@ -4,38 +4,8 @@ import (
 	"strings"
 
 	"github.com/kasapos/kasa/internal/gateway"
+	"github.com/kasapos/kasa/internal/gateway/internal/posnetcore"
 )
-
-// issuerReasons maps the issuer's ISO 8583 answer, which PosNet passes on
-// as respCode "00NN". Unlisted codes of that shape are ReasonOther.
-var issuerReasons = map[string]gateway.DeclineReason{
-	"01": gateway.ReasonCallIssuer,
-	"02": gateway.ReasonCallIssuer,
-	"04": gateway.ReasonFraudSuspected,
-	"05": gateway.ReasonDoNotHonour,
-	"07": gateway.ReasonFraudSuspected,
-	"12": gateway.ReasonInvalidTxn,
-	"13": gateway.ReasonInvalidTxn,
-	"14": gateway.ReasonInvalidCard,
-	"15": gateway.ReasonInvalidCard,
-	"30": gateway.ReasonInvalidTxn,
-	"33": gateway.ReasonExpiredCard,
-	"34": gateway.ReasonFraudSuspected,
-	"41": gateway.ReasonLostOrStolen,
-	"43": gateway.ReasonLostOrStolen,
-	"51": gateway.ReasonInsufficientFunds,
-	"53": gateway.ReasonInvalidCard,
-	"54": gateway.ReasonExpiredCard,
-	"57": gateway.ReasonNotPermitted,
-	"58": gateway.ReasonNotPermitted,
-	"59": gateway.ReasonFraudSuspected,
-	"61": gateway.ReasonLimitExceeded,
-	"62": gateway.ReasonNotPermitted,
-	"65": gateway.ReasonLimitExceeded,
-	"82": gateway.ReasonInvalidCVV,
-	"91": gateway.ReasonSystemError,
-	"96": gateway.ReasonSystemError,
-}
 
 // PosNet's own refusals: the request never reached the issuer. Codes marked
 // "captured" were seen in real replies; the others are the numbering of
@@ -102,7 +72,7 @@ func classify(resp *Response) *gateway.Result {
 	}
 	if nn, ok := issuerCode(code); ok {
 		res.Outcome = gateway.Declined
-		res.Reason = issuerReasons[nn]
+		res.Reason = posnetcore.IssuerReason(nn)
 		if res.Reason == "" {
 			res.Reason = gateway.ReasonOther
 		}

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 
 	"github.com/kasapos/kasa/internal/card"
+	"github.com/kasapos/kasa/internal/gateway/internal/posnetcore"
 	"github.com/kasapos/kasa/internal/money"
 )
 
@@ -16,8 +16,7 @@ import (
 // the prefix "TDSC" and the 20-character id for orders paid with 3D Secure,
 // the id left-padded to 24 otherwise.
 const (
-	orderIDLen       = 20
-	prefixedIDLen    = 24
+	orderIDLen       = posnetcore.OrderIDLen
 	threeDPrefix     = "TDSC"
 	contentType      = "application/x-www-form-urlencoded; charset=ISO-8859-9"
 	xmlHeader        = `<?xml version="1.0" encoding="ISO-8859-9"?>`
@@ -61,7 +60,7 @@ func FormatOrderID(id string) (string, error) {
 	if !validOrderID(id) {
 		return "", errOrderID
 	}
-	return strings.Repeat("0", orderIDLen-len(id)) + id, nil
+	return posnetcore.PadOrderID(id), nil
 }
 
 // PrefixedOrderID is the 24-character id of queries, reversals and refunds.
@@ -70,24 +69,10 @@ func PrefixedOrderID(id string, threeD bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if threeD {
-		return threeDPrefix + padded, nil
-	}
-	return strings.Repeat("0", prefixedIDLen-orderIDLen) + padded, nil
+	return posnetcore.PrefixOrderID(padded, threeD, threeDPrefix), nil
 }
 
-func validOrderID(id string) bool {
-	if id == "" || len(id) > orderIDLen {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
+func validOrderID(id string) bool { return posnetcore.ValidOrderID(id) }
 
 // Operation element names (the child of posnetRequest).
 const (

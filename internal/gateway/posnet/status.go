@@ -137,10 +137,7 @@ func currencyOf(code string) (money.Currency, bool) {
 func (g *Gateway) lookup(ctx context.Context, orderID string) (*orderView, *gateway.Result) {
 	view, _, res := g.query(ctx, orderID)
 	if res != nil {
-		if res.Outcome == gateway.Unknown {
-			res.Outcome = gateway.NotSent
-		}
-		return nil, res
+		return nil, gateway.LookupFailed(res)
 	}
 	if !view.found {
 		return nil, gateway.RejectLocal(errors.New("posnet: the bank has no transaction for this order"), gateway.ReasonInvalidTxn)

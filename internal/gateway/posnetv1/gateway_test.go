@@ -1,17 +1,14 @@
 package posnetv1_test
 
 import (
-	"errors"
-	"strings"
 	"testing"
 
-	"github.com/kasapos/kasa/internal/banksim"
 	posnetv1sim "github.com/kasapos/kasa/internal/banksim/posnetv1"
 	"github.com/kasapos/kasa/internal/card"
 	"github.com/kasapos/kasa/internal/gateway"
 	"github.com/kasapos/kasa/internal/gateway/gatewaytest"
+	"github.com/kasapos/kasa/internal/gateway/posnettest"
 	"github.com/kasapos/kasa/internal/gateway/posnetv1"
-	"github.com/kasapos/kasa/internal/id"
 	"github.com/kasapos/kasa/internal/money"
 )
 
@@ -68,14 +65,21 @@ func testCard(t testing.TB, pan string) card.Card {
 	return card.Card{PAN: p, Expiry: exp, CVV: cvv, Holder: "Ada Lovelace"}
 }
 
-func (e *env) sale(o gateway.Order) *gateway.Result {
-	e.t.Helper()
-	return e.g.Authorize(e.t.Context(), &gateway.AuthorizeRequest{Order: o, Capture: true, Card: testCard(e.t, goodPAN)})
-}
-
 // bench is the env for the scenarios gatewaytest shares between adapters.
 func (e *env) bench() gatewaytest.Bench {
 	return gatewaytest.Bench{G: e.g, Sim: e.sim.Core, Merchant: mid, GoodPAN: goodPAN, Card: testCard}
+}
+
+// family adds what the scenarios posnettest shares with the other PosNet
+// protocol need.
+func (e *env) family() posnettest.Bench {
+	bad := map[string]string{}
+	for k, v := range sandboxCreds {
+		bad[k] = v
+	}
+	bad[posnetv1.CredTerminalNo] = "67C00000"
+	return posnettest.Bench{Bench: e.bench(), BankCode: "00", MaskedCard: "450634******9085",
+		WrongTerminal: newGateway(e.t, e.sim, bad), DuplicateEchoesHostRef: false, QueryOp: posnetv1sim.OpInquiry}
 }
 
 var (
@@ -129,36 +133,11 @@ func TestRegistered(t *testing.T) {
 }
 
 func TestAuthorizeApproved(t *testing.T) {
-	e := newEnv(t, posnetv1sim.Config{})
-	o := newOrder(12550, money.TRY)
-	r := e.sale(o)
-	want(t, "sale", r, gateway.Approved, gateway.ReasonNone)
-	if r.BankCode != "00" || len(r.AuthCode) != 6 || len(r.HostRef) != 18 {
-		t.Errorf("result fields: %+v", r)
-	}
-	got, ok := e.sim.Book().Get(mid, o.OrderID)
-	if !ok || got.State != banksim.OrderCaptured || got.Captured != 12550 || got.Currency != "TRY" || got.AuthAttempts != 1 {
-		t.Errorf("bank book: %+v", got)
-	}
-	if got.Card != "450634******9085" {
-		t.Errorf("bank stored card %q", got.Card)
-	}
-	s := status(t, e.g, o.OrderID)
-	wantStatus(t, s, gateway.StateCaptured, 12550, 12550, 0)
-	if s.AuthCode != r.AuthCode || s.HostRef != r.HostRef {
-		t.Errorf("status refs %q %q, sale gave %q %q", s.AuthCode, s.HostRef, r.AuthCode, r.HostRef)
-	}
+	posnettest.AuthorizeApproved(t, newEnv(t, posnetv1sim.Config{}).family())
 }
 
 func TestShortOrderIDIsPadded(t *testing.T) {
-	e := newEnv(t, posnetv1sim.Config{})
-	o := newOrder(100, money.TRY)
-	o.OrderID = "K895"
-	want(t, "sale", e.sale(o), gateway.Approved, gateway.ReasonNone)
-	if _, ok := e.sim.Book().Get(mid, "0000000000000000K895"); !ok {
-		t.Error("bank did not get the zero-padded order id")
-	}
-	wantStatus(t, status(t, e.g, "K895"), gateway.StateCaptured, 100, 100, 0)
+	posnettest.ShortOrderIDIsPadded(t, newEnv(t, posnetv1sim.Config{}).family())
 }
 
 func TestDeclineTriggers(t *testing.T) {
@@ -166,74 +145,15 @@ func TestDeclineTriggers(t *testing.T) {
 }
 
 func TestExpiredCardDeclined(t *testing.T) {
-	e := newEnv(t, posnetv1sim.Config{})
-	c := testCard(t, goodPAN)
-	c.Expiry, _ = card.NewExpiry(1, 2020)
-	r := e.g.Authorize(t.Context(), &gateway.AuthorizeRequest{Order: newOrder(100, money.TRY), Capture: true, Card: c})
-	want(t, "expired", r, gateway.Declined, gateway.ReasonExpiredCard)
-	if r.BankCode != "0054" {
-		t.Errorf("code %q", r.BankCode)
-	}
+	posnettest.ExpiredCardDeclined(t, newEnv(t, posnetv1sim.Config{}).family())
 }
 
 func TestRejected(t *testing.T) {
-	e := newEnv(t, posnetv1sim.Config{})
-	auth := func(o gateway.Order, n int) *gateway.Result {
-		return e.g.Authorize(t.Context(), &gateway.AuthorizeRequest{Order: o, Capture: true, Installments: n, Card: testCard(t, goodPAN)})
-	}
-	r := auth(newOrder(10000, money.USD), 3)
-	want(t, "USD installments", r, gateway.Rejected, gateway.ReasonInstallments)
-	if r.BankErrorCode != "0107" {
-		t.Errorf("error code %q", r.BankErrorCode)
-	}
-	want(t, "13 installments", auth(newOrder(10000, money.TRY), 13), gateway.Rejected, gateway.ReasonInstallments)
-
-	bad := map[string]string{}
-	for k, v := range sandboxCreds {
-		bad[k] = v
-	}
-	bad[posnetv1.CredTerminalNo] = "67C00000"
-	r = newGateway(t, e.sim, bad).Authorize(t.Context(), &gateway.AuthorizeRequest{Order: newOrder(100, money.TRY), Capture: true, Card: testCard(t, goodPAN)})
-	want(t, "wrong terminal", r, gateway.Rejected, gateway.ReasonInvalidTxn)
-	if r.BankErrorCode != "0148" {
-		t.Errorf("error code %q", r.BankErrorCode)
-	}
-
-	// Refused locally, before any request.
-	want(t, "zero amount", auth(newOrder(0, money.TRY), 0), gateway.Rejected, gateway.ReasonInvalidTxn)
-	want(t, "JPY", auth(newOrder(100, money.JPY), 0), gateway.Rejected, gateway.ReasonInvalidTxn)
-	want(t, "100 installments", auth(newOrder(100, money.TRY), 100), gateway.Rejected, gateway.ReasonInstallments)
-	for _, bad := range []string{strings.Repeat("A", 21), "ORDER-1"} {
-		o := newOrder(100, money.TRY)
-		o.OrderID = bad
-		want(t, bad, auth(o, 0), gateway.Rejected, gateway.ReasonInvalidTxn)
-	}
-	if n := len(e.sim.Book().All()); n != 0 {
-		t.Errorf("%d orders reached the bank", n)
-	}
+	posnettest.Rejected(t, newEnv(t, posnetv1sim.Config{}).family())
 }
 
 func TestDuplicateOrderID(t *testing.T) {
-	e := newEnv(t, posnetv1sim.Config{})
-	o := newOrder(2500, money.TRY)
-	first := e.sale(o)
-	want(t, "first", first, gateway.Approved, gateway.ReasonNone)
-	r := e.sale(o)
-	want(t, "second", r, gateway.Rejected, gateway.ReasonDuplicateOrder)
-	if r.BankErrorCode != "0127" || r.HostRef == first.HostRef {
-		t.Errorf("duplicate reply %+v", r)
-	}
-	if e.sim.Book().ApprovedAuths(o.OrderID) != 1 {
-		t.Errorf("approved %d", e.sim.Book().ApprovedAuths(o.OrderID))
-	}
-	// After a decline the same order id may be retried.
-	o2 := gateway.Order{OrderID: id.BankOrder(20), Amount: banksim.TriggerAmount("51", money.TRY)}
-	want(t, "declined", e.sale(o2), gateway.Declined, gateway.ReasonInsufficientFunds)
-	o2.Amount = money.New(1000, money.TRY)
-	want(t, "retry", e.sale(o2), gateway.Approved, gateway.ReasonNone)
-	if n := e.sim.Book().AuthAttempts(o2.OrderID); n != 2 {
-		t.Errorf("attempts %d, want 2", n)
-	}
+	posnettest.DuplicateOrderID(t, newEnv(t, posnetv1sim.Config{}).family())
 }
 
 func TestPreAuthAndPartialCapture(t *testing.T) {
@@ -249,14 +169,7 @@ func TestRefunds(t *testing.T) {
 }
 
 func TestStatusNotFound(t *testing.T) {
-	e := newEnv(t, posnetv1sim.Config{})
-	s := status(t, e.g, "NOSUCHORDER")
-	if s.State != gateway.StateNotFound {
-		t.Errorf("state %s", s.State)
-	}
-	if s := e.g.Status(t.Context(), "BAD-ID"); s.Outcome != gateway.Rejected {
-		t.Errorf("bad id: %s", s.Outcome)
-	}
+	posnettest.StatusNotFound(t, newEnv(t, posnetv1sim.Config{}).family())
 }
 
 // The bank commits the sale, the reply is lost: Unknown, then the status
@@ -266,20 +179,7 @@ func TestLostResponseThenStatus(t *testing.T) {
 }
 
 func TestUnknownOnFaults(t *testing.T) {
-	e := newEnv(t, posnetv1sim.Config{})
-	gatewaytest.FaultsLeaveUnknown(t, e.bench(), posnetv1sim.OpSale)
-	e.sim.Faults().Next(posnetv1sim.OpInquiry, banksim.Malformed, 1)
-	if s := e.g.Status(t.Context(), "X1"); s.Outcome != gateway.Unknown {
-		t.Errorf("status on malformed: %s", s.Outcome)
-	}
-	// The order lookup before a refund fails: the refund was never sent.
-	o := newOrder(500, money.TRY)
-	want(t, "sale", e.sale(o), gateway.Approved, gateway.ReasonNone)
-	e.sim.Faults().Next(posnetv1sim.OpInquiry, banksim.HTTP500, 1)
-	ref := gateway.RefundRequest{Order: o}
-	ref.Amount = money.New(100, money.TRY)
-	want(t, "refund lookup failed", e.g.Refund(t.Context(), &ref), gateway.NotSent, gateway.ReasonSystemError)
-	wantStatus(t, status(t, e.g, o.OrderID), gateway.StateCaptured, 500, 500, 0)
+	posnettest.UnknownOnFaults(t, newEnv(t, posnetv1sim.Config{}).family(), posnetv1sim.OpSale)
 }
 
 func TestNotSentWhenNothingListens(t *testing.T) {
@@ -287,18 +187,7 @@ func TestNotSentWhenNothingListens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := g.Authorize(t.Context(), &gateway.AuthorizeRequest{Order: newOrder(100, money.TRY), Capture: true, Card: testCard(t, goodPAN)})
-	want(t, "dial refused", r, gateway.NotSent, gateway.ReasonSystemError)
-	var te *gateway.TransportError
-	if !errors.As(r.Err, &te) {
-		t.Errorf("err %T", r.Err)
-	}
-	if s := g.Status(t.Context(), "X"); s.Outcome != gateway.NotSent {
-		t.Errorf("status: %s", s.Outcome)
-	}
-	if r := g.Void(t.Context(), &gateway.VoidRequest{Order: newOrder(100, money.TRY)}); r.Outcome != gateway.NotSent {
-		t.Errorf("void: %s", r.Outcome)
-	}
+	posnettest.NotSentWhenNothingListens(t, g, testCard(t, goodPAN))
 }
 
 func TestCurrencies(t *testing.T) {

@@ -6,9 +6,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/kasapos/kasa/internal/card"
+	"github.com/kasapos/kasa/internal/gateway/internal/posnetcore"
 	"github.com/kasapos/kasa/internal/money"
 )
 
@@ -16,11 +16,10 @@ import (
 // and refunds by order id use 24: "TDS_" and the 20 for 3D Secure orders,
 // the id left-padded to 24 otherwise.
 const (
-	orderIDLen    = 20
-	prefixedIDLen = 24
-	threeDPrefix  = "TDS_"
-	apiType       = "JSON"
-	apiVersion    = "V100"
+	orderIDLen   = posnetcore.OrderIDLen
+	threeDPrefix = "TDS_"
+	apiType      = "JSON"
+	apiVersion   = "V100"
 )
 
 // Endpoint operations, appended to the API URL ("…/MerchantJSONAPI.svc/Sale").
@@ -73,7 +72,7 @@ func FormatOrderID(id string) (string, error) {
 	if !validOrderID(id) {
 		return "", errOrderID
 	}
-	return strings.Repeat("0", orderIDLen-len(id)) + id, nil
+	return posnetcore.PadOrderID(id), nil
 }
 
 // PrefixedOrderID is the 24-character id of inquiries, reversals and refunds.
@@ -82,24 +81,10 @@ func PrefixedOrderID(id string, threeD bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if threeD {
-		return threeDPrefix + padded, nil
-	}
-	return strings.Repeat("0", prefixedIDLen-orderIDLen) + padded, nil
+	return posnetcore.PrefixOrderID(padded, threeD, threeDPrefix), nil
 }
 
-func validOrderID(id string) bool {
-	if id == "" || len(id) > orderIDLen {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
+func validOrderID(id string) bool { return posnetcore.ValidOrderID(id) }
 
 // MAC is the PosNet V1 signature: base64(SHA-256(v1 + v2 + … + ENCKEY)),
 // the values concatenated without separator in the order the MAC's

@@ -119,10 +119,7 @@ func parseStatusAmount(s, code string) (int64, error) {
 func (g *Gateway) lookup(ctx context.Context, orderID string) (*orderView, *gateway.Result) {
 	view, res := g.query(ctx, orderID)
 	if res != nil {
-		if res.Outcome == gateway.Unknown {
-			res.Outcome = gateway.NotSent
-		}
-		return nil, res
+		return nil, gateway.LookupFailed(res)
 	}
 	if !view.found {
 		return nil, gateway.RejectLocal(errors.New("posnetv1: the bank has no transaction for this order"), gateway.ReasonInvalidTxn)
