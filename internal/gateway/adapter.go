@@ -125,3 +125,43 @@ func LookupFailed(res *Result) *Result {
 	}
 	return res
 }
+
+// OrderIDChars is the character rule most banks apply to order ids:
+// letters, digits, '-' and '_'. Anything else is refused rather than escaped,
+// since ids are hashed into 3D forms and echoed in replies.
+func OrderIDChars(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// CheckOrderID applies the protocol's order-id rule before anything is sent:
+// 1 to MaxOrderID characters, each accepted by ok (nil accepts any).
+func (d *Descriptor) CheckOrderID(id string, ok func(byte) bool) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("%s: order id is required", d.Name)
+	case d.MaxOrderID > 0 && len(id) > d.MaxOrderID:
+		return fmt.Errorf("%s: order id longer than %d characters", d.Name, d.MaxOrderID)
+	}
+	for i := 0; ok != nil && i < len(id); i++ {
+		if !ok(id[i]) {
+			return fmt.Errorf("%s: order id has character %q", d.Name, id[i])
+		}
+	}
+	return nil
+}
+
+// CheckOrder refuses, before sending, an order the protocol cannot carry:
+// its id (see CheckOrderID), and when needAmount a positive amount in a
+// supported currency. A currency given without need is still checked.
+func (d *Descriptor) CheckOrder(o Order, needAmount bool, ok func(byte) bool) error {
+	if err := d.CheckOrderID(o.OrderID, ok); err != nil {
+		return err
+	}
+	if needAmount && o.Amount.Minor <= 0 {
+		return fmt.Errorf("%s: amount must be positive", d.Name)
+	}
+	if c := o.Amount.Currency; (needAmount || !c.IsZero()) && !d.SupportsCurrency(c) {
+		return fmt.Errorf("%s: currency %q not supported", d.Name, c.Code)
+	}
+	return nil
+}

@@ -2,7 +2,10 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"testing"
+
+	"github.com/kasapos/kasa/internal/money"
 )
 
 func TestValidEndpoint(t *testing.T) {
@@ -84,6 +87,33 @@ func TestLookupFailed(t *testing.T) {
 	for in, want := range map[Outcome]Outcome{Unknown: NotSent, NotSent: NotSent, Rejected: Rejected} {
 		if got := LookupFailed(&Result{Outcome: in}).Outcome; got != want {
 			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestDescriptorCheckOrder(t *testing.T) {
+	d := &Descriptor{Name: "x", MaxOrderID: 5, Currencies: []money.Currency{money.TRY}}
+	try := money.New(100, money.TRY)
+	cases := []struct {
+		o          Order
+		needAmount bool
+		ok         func(byte) bool
+		want       string // "" means accepted
+	}{
+		{Order{OrderID: "A-1_b", Amount: try}, true, OrderIDChars, ""},
+		{Order{OrderID: "", Amount: try}, true, nil, "x: order id is required"},
+		{Order{OrderID: "ABCDEF", Amount: try}, true, nil, "x: order id longer than 5 characters"},
+		{Order{OrderID: "A/1", Amount: try}, true, OrderIDChars, `x: order id has character '/'`},
+		{Order{OrderID: "A/1", Amount: try}, true, nil, ""},
+		{Order{OrderID: "A1", Amount: money.New(0, money.TRY)}, true, nil, "x: amount must be positive"},
+		{Order{OrderID: "A1", Amount: money.New(100, money.USD)}, true, nil, `x: currency "USD" not supported`},
+		{Order{OrderID: "A1"}, false, nil, ""},
+		{Order{OrderID: "A1", Amount: money.New(0, money.USD)}, false, nil, `x: currency "USD" not supported`},
+	}
+	for _, c := range cases {
+		err := d.CheckOrder(c.o, c.needAmount, c.ok)
+		if got := fmt.Sprint(err); (c.want == "" && err != nil) || (c.want != "" && got != c.want) {
+			t.Errorf("CheckOrder(%+v, %v) = %v, want %q", c.o, c.needAmount, err, c.want)
 		}
 	}
 }

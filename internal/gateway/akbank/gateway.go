@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/kasapos/kasa/internal/gateway"
@@ -32,10 +31,6 @@ const Name = "akbank"
 // ids of up to 36 characters (UUIDs among them); no longer one is known to
 // work, so longer ids are refused rather than risked.
 const MaxOrderID = 36
-
-// reOrderID is what Kasa sends as orderId: the characters of the ids seen in
-// the bank's replies (digits, letters, and the hyphens of UUIDs).
-var reOrderID = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
 
 // Credential keys.
 const (
@@ -223,27 +218,11 @@ func (g *Gateway) request(txnCode, orderID string) *request {
 	return r
 }
 
-// checkOrder refuses, before sending, requests the bank would reject anyway.
+// checkOrder refuses, before sending, what the bank would reject. Order ids
+// take the characters of the ids seen in the bank's replies: letters,
+// digits and the hyphens of UUIDs.
 func checkOrder(o gateway.Order, needAmount bool) error {
-	if o.OrderID == "" {
-		return errors.New("akbank: order id is required")
-	}
-	if len(o.OrderID) > MaxOrderID {
-		return fmt.Errorf("akbank: order id longer than %d characters", MaxOrderID)
-	}
-	if !reOrderID.MatchString(o.OrderID) {
-		return fmt.Errorf("akbank: order id %q has characters other than letters, digits and '-'", o.OrderID)
-	}
-	if !needAmount {
-		return nil
-	}
-	if o.Amount.Minor <= 0 {
-		return errors.New("akbank: amount must be positive")
-	}
-	if !descriptor.SupportsCurrency(o.Amount.Currency) {
-		return fmt.Errorf("akbank: currency %q not supported", o.Amount.Currency.Code)
-	}
-	return nil
+	return descriptor.CheckOrder(o, needAmount, func(c byte) bool { return c != '_' && gateway.OrderIDChars(c) })
 }
 
 // unusable is a reply that carries no verdict: the bank may have acted.

@@ -214,22 +214,7 @@ func (g *Gateway) exchange(ctx context.Context, r *cc5Request) (*Response, *gate
 	return resp, nil
 }
 
-// checkOrder refuses, before sending, requests the bank would reject anyway.
+// checkOrder refuses, before sending, what the bank would reject.
 func checkOrder(o gateway.Order, needAmount bool) error {
-	if o.OrderID == "" {
-		return errors.New("est3: order id is required")
-	}
-	if len(o.OrderID) > MaxOrderID {
-		return fmt.Errorf("est3: order id longer than %d characters", MaxOrderID)
-	}
-	if !needAmount {
-		return nil
-	}
-	if o.Amount.Minor <= 0 {
-		return errors.New("est3: amount must be positive")
-	}
-	if !descriptor.SupportsCurrency(o.Amount.Currency) {
-		return fmt.Errorf("est3: currency %q not supported", o.Amount.Currency.Code)
-	}
-	return nil
+	return descriptor.CheckOrder(o, needAmount, nil)
 }

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/kasapos/kasa/internal/gateway"
@@ -28,8 +27,6 @@ const Name = "garanti"
 // MaxOrderID is the longest OrderID Kasa sends to Garanti. GVPS accepts
 // letters, digits, '-' and '_'.
 const MaxOrderID = 36
-
-var reOrderID = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // Credential keys.
 const (
@@ -256,36 +253,11 @@ func (g *Gateway) exchange(ctx context.Context, r *gvpsRequest) (*Response, *gat
 	return resp, nil
 }
 
-// checkOrder refuses, before sending, requests the bank would reject anyway.
+// checkOrder refuses, before sending, what the bank would reject.
 func checkOrder(o gateway.Order, needAmount bool) error {
-	if err := checkOrderID(o.OrderID); err != nil {
-		return err
-	}
-	if !needAmount {
-		if !o.Amount.Currency.IsZero() && !descriptor.SupportsCurrency(o.Amount.Currency) {
-			return fmt.Errorf("garanti: currency %q not supported", o.Amount.Currency.Code)
-		}
-		return nil
-	}
-	if o.Amount.Minor <= 0 {
-		return errors.New("garanti: amount must be positive")
-	}
-	if !descriptor.SupportsCurrency(o.Amount.Currency) {
-		return fmt.Errorf("garanti: currency %q not supported", o.Amount.Currency.Code)
-	}
-	return nil
+	return descriptor.CheckOrder(o, needAmount, gateway.OrderIDChars)
 }
 
-func checkOrderID(id string) error {
-	switch {
-	case id == "":
-		return errors.New("garanti: order id is required")
-	case len(id) > MaxOrderID:
-		return fmt.Errorf("garanti: order id longer than %d characters", MaxOrderID)
-	case !reOrderID.MatchString(id):
-		return errors.New("garanti: order id may hold only letters, digits, '-' and '_'")
-	}
-	return nil
-}
+func checkOrderID(id string) error { return descriptor.CheckOrderID(id, gateway.OrderIDChars) }
 
 func unusable(err error) gateway.Result { return gateway.Unusable(ErrBadResponse, err) }

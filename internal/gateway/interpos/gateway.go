@@ -208,41 +208,14 @@ func (g *Gateway) exchange(ctx context.Context, f *form, required []string) (*Re
 	return resp, nil
 }
 
-// checkOrder refuses, before sending, requests the bank would reject anyway.
+// checkOrder refuses, before sending, what the bank would reject.
 func checkOrder(o gateway.Order, needAmount bool) error {
-	if err := CheckOrderID(o.OrderID); err != nil {
-		return err
-	}
-	if !needAmount {
-		return nil
-	}
-	if o.Amount.Minor <= 0 {
-		return errors.New("interpos: amount must be positive")
-	}
-	if !descriptor.SupportsCurrency(o.Amount.Currency) {
-		return fmt.Errorf("interpos: currency %q not supported", o.Amount.Currency.Code)
-	}
-	return nil
+	return descriptor.CheckOrder(o, needAmount, gateway.OrderIDChars)
 }
 
-// CheckOrderID applies Kasa's InterVPOS order-id rule: 1 to MaxOrderID
-// letters, digits, '-' or '_'. The id is hashed into the 3D form and echoed
-// in ";;"-separated replies, so anything else is refused rather than escaped.
-func CheckOrderID(id string) error {
-	if id == "" {
-		return errors.New("interpos: order id is required")
-	}
-	if len(id) > MaxOrderID {
-		return fmt.Errorf("interpos: order id longer than %d characters", MaxOrderID)
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return fmt.Errorf("interpos: order id has character %q", c)
-		}
-	}
-	return nil
-}
+// CheckOrderID applies the order-id rule: 1 to MaxOrderID letters, digits,
+// '-' or '_'; anything else is refused rather than escaped.
+func CheckOrderID(id string) error { return descriptor.CheckOrderID(id, gateway.OrderIDChars) }
 
 // unusable is a 2xx reply Kasa cannot read: the bank may have acted, so the
 // outcome is Unknown until a status query says otherwise.

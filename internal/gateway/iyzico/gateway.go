@@ -346,22 +346,7 @@ func (g *Gateway) call(ctx context.Context, path string, v any) (*Response, *gat
 	return resp, nil
 }
 
-// checkOrder refuses, before sending, requests iyzico would reject anyway.
+// checkOrder refuses, before sending, what the bank would reject.
 func checkOrder(o gateway.Order, needAmount bool) error {
-	if o.OrderID == "" {
-		return errors.New("iyzico: order id is required")
-	}
-	if len(o.OrderID) > MaxOrderID {
-		return fmt.Errorf("iyzico: order id longer than %d characters", MaxOrderID)
-	}
-	if !needAmount {
-		return nil
-	}
-	if o.Amount.Minor <= 0 {
-		return errors.New("iyzico: amount must be positive")
-	}
-	if !descriptor.SupportsCurrency(o.Amount.Currency) {
-		return fmt.Errorf("iyzico: currency %q not supported", o.Amount.Currency.Code)
-	}
-	return nil
+	return descriptor.CheckOrder(o, needAmount, nil)
 }
