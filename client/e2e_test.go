@@ -292,6 +292,24 @@ func TestIDEM1_ReplayAndMismatch(t *testing.T) {
 		if dp.ID != dp2.ID || !resp.Replayed || e.Sim.Book().AuthAttempts(dp.BankOrderID) != 1 {
 			t.Fatalf("declined replay hit the bank again")
 		}
+		// A request refused before any payment existed (validation) stores
+		// nothing under its key: the corrected request may use it (as at
+		// Stripe), and its response is then the one replayed.
+		bad, vk := e.Sale(1500), client.NewIdempotencyKey()
+		bad.Currency = "XXX"
+		_, _, err = e.C.CreatePayment(ctx, bad, vk)
+		if ce, ok := err.(*client.Error); !ok || ce.Status != 400 {
+			t.Fatalf("bad currency: %v", err)
+		}
+		good := e.Sale(1500)
+		gp, resp, err := e.C.CreatePayment(ctx, good, vk)
+		if err != nil || resp.Replayed {
+			t.Fatalf("corrected request under the key of a refused one: %v %+v", err, resp)
+		}
+		gp2, resp, err := e.C.CreatePayment(ctx, good, vk)
+		if err != nil || !resp.Replayed || gp2.ID != gp.ID {
+			t.Fatalf("replay of the corrected request: %v %+v", err, resp)
+		}
 	})
 }
 

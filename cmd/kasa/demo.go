@@ -82,10 +82,13 @@ func startSimulators(log *slog.Logger) (closers []func(), poses []server.DemoPOS
 			Protocol: sp.Protocol, Bank: sp.Bank, Name: proto + " simulator (" + sp.Bank + ")",
 			APIURL: sp.Endpoints.API, ThreeDURL: sp.Endpoints.ThreeDGate, Credentials: sp.Credentials,
 		}
+		if n, ok := sim.(banksim.NotifyURLSetter); ok {
+			dp.SetNotifyURL = n.SetNotifyURL // PayTR: set once the POS exists
+		}
 		// 3D Secure by default, as real Turkish e-commerce payments are:
 		// checkout pages then show the simulator's ACS page.
 		if d, err := gateway.Lookup(proto); err == nil {
-			for _, m := range []string{gateway.Model3DPay, gateway.Model3D} {
+			for _, m := range []string{gateway.Model3DPay, gateway.Model3D, gateway.Model3DHost} {
 				if slices.Contains(d.ThreeDModels, m) {
 					dp.ThreeDModel = m
 					break

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -62,7 +63,7 @@ func (s *Server) idempotent(mode idemMode, next http.HandlerFunc) http.HandlerFu
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := idempotencyKey(r)
 		if key == "" {
-			if mode == idemRequired {
+			if mode != idemOptional {
 				s.writeError(w, r, apiError(http.StatusBadRequest, "idempotency_key_missing", "Idempotency-Key",
 					"send an Idempotency-Key header (e.g. a UUID) so a retry can never charge twice"))
 				return
@@ -84,6 +85,10 @@ func (s *Server) idempotent(mode idemMode, next http.HandlerFunc) http.HandlerFu
 		rec := &store.Idempotency{MerchantID: c.MerchantID, Key: storedKey(c, key),
 			Fingerprint: fingerprint(r, body), State: store.IdemInProgress,
 			CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
+		if mode == idemInPayment && s.inPayment(w, r, rec, body, next) {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		deadline := time.Now().Add(s.IdempotencyWait)
 		for {
 			existing, claimed, err := s.st.ClaimIdempotency(r.Context(), rec)
@@ -122,6 +127,49 @@ func (s *Server) idempotent(mode idemMode, next http.HandlerFunc) http.HandlerFu
 			}
 		}
 	}
+}
+
+// inPayment runs a create-payment request with its key claimed inside the
+// payment's intent transaction and its response stored with the outcome
+// (payment.IdemClaim). It reports false, having written nothing, when another
+// request holds the key; the caller then waits for or replays that one.
+func (s *Server) inPayment(w http.ResponseWriter, r *http.Request, rec *store.Idempotency, body []byte, next http.HandlerFunc) bool {
+	c := caller(r)
+	claim := &payment.IdemClaim{Record: rec, Render: func(v *payment.View) (int, []byte) {
+		var bw bufferedWriter
+		bw.header = http.Header{}
+		writeJSON(&bw, http.StatusCreated, v)
+		return bw.status, bw.body.Bytes()
+	}}
+	c.Idem = claim
+	bw := &bufferedWriter{header: http.Header{}}
+	next(bw, r.WithContext(context.WithValue(r.Context(), ctxCaller, c)))
+	if claim.Taken {
+		return false
+	}
+	if bw.status == 0 {
+		bw.status = http.StatusOK
+	}
+	switch {
+	case claim.Completed:
+		bw.status, bw.body = claim.Status, *bytes.NewBuffer(claim.Body)
+	case claim.Claimed:
+		// Claimed but finished outside the outcome transaction (3D Secure,
+		// or an error after the intent): store what is sent, as always.
+		rec.State, rec.ResponseStatus, rec.ResponseBody = store.IdemDone, bw.status, bw.body.Bytes()
+		rec.UpdatedAt = time.Now().UTC()
+		if err := s.st.CompleteIdempotency(contextWithoutCancel(r), rec); err != nil {
+			s.log.Error("idempotency: storing the response failed", "request_id", requestID(r), "err", err)
+		}
+	}
+	// Not claimed: the request failed before the payment existed (e.g. a
+	// validation error); nothing is stored and a retry is judged afresh.
+	for k, v := range bw.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(bw.status)
+	w.Write(bw.body.Bytes())
+	return true
 }
 
 func replay(w http.ResponseWriter, rec *store.Idempotency) {

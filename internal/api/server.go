@@ -85,6 +85,9 @@ const (
 	idemNone     idemMode = iota
 	idemOptional          // accepted, not required
 	idemRequired          // money moves: a key is mandatory (IDEM-1)
+	// idemInPayment is idemRequired with the key claimed and completed in
+	// the payment's own transactions (payment.IdemClaim).
+	idemInPayment
 )
 
 type route struct {
@@ -97,7 +100,7 @@ type route struct {
 // routes is the API's one route table; the OpenAPI test checks the spec against it.
 func (s *Server) routes() []route {
 	return []route{
-		{"POST /v1/payments", true, idemRequired, s.createPayment},
+		{"POST /v1/payments", true, idemInPayment, s.createPayment},
 		{"GET /v1/payments", true, idemNone, s.listPayments},
 		{"GET /v1/payments/{id}", true, idemNone, s.getPayment},
 		{"POST /v1/payments/{id}/capture", true, idemRequired, s.capturePayment},

@@ -77,3 +77,11 @@ func Protocols() []string {
 	sort.Strings(out)
 	return out
 }
+
+// NotifyURLSetter is a simulator whose bank reports results server to
+// server to a URL the merchant registers with the bank once, not per
+// request (PayTR's "Bildirim URL"). Whoever creates the Kasa POS for it
+// (tests, the demo) sets Kasa's <public base>/notify/{pos_id} here.
+type NotifyURLSetter interface {
+	SetNotifyURL(url string)
+}

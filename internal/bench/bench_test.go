@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/kasapos/kasa/internal/store/pgtest"
 )
@@ -56,5 +57,28 @@ func BenchmarkRoutingDecide(b *testing.B) {
 		if err := o.do(context.Background(), i, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func BenchmarkThreeDSQLite(b *testing.B) {
+	benchOp(b, "", func(e *Env) func(context.Context, int64, any) error { return e.KasaThreeD })
+}
+
+// TestScenarios runs every scenario briefly: each must complete requests
+// without errors (what they measure is for `kasa bench`, never asserted).
+func TestScenarios(t *testing.T) {
+	for _, sc := range Scenarios {
+		t.Run(sc, func(t *testing.T) {
+			rep, err := Run(t.Context(), Config{Scenario: sc, Clients: 2, Duration: 300 * time.Millisecond, SeedRows: 2000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Kasa.Requests == 0 || rep.Kasa.Errors != 0 {
+				t.Fatalf("%s: %d requests, %d errors (%s)", sc, rep.Kasa.Requests, rep.Kasa.Errors, rep.Kasa.FirstError)
+			}
+			if rep.Direct != nil && (rep.Direct.Requests == 0 || rep.Direct.Errors != 0) {
+				t.Fatalf("%s direct: %+v", sc, rep.Direct)
+			}
+		})
 	}
 }

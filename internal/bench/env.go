@@ -19,6 +19,8 @@ import (
 	"github.com/kasapos/kasa/internal/api"
 	"github.com/kasapos/kasa/internal/banksim"
 	_ "github.com/kasapos/kasa/internal/banksim/all" // the simulators register themselves
+	"github.com/kasapos/kasa/internal/banksim/customer"
+	"github.com/kasapos/kasa/internal/gateway"
 	"github.com/kasapos/kasa/internal/id"
 	"github.com/kasapos/kasa/internal/secret"
 	"github.com/kasapos/kasa/internal/server"
@@ -30,6 +32,7 @@ type SetupConfig struct {
 	URL, Key    string // a running Kasa; empty URL starts one in process
 	DatabaseURL string
 	DataDir     string
+	GroupCommit int
 	Conns       int // client connections to keep alive
 	Progress    io.Writer
 	// Log receives the in-process node's logs; nil formats them at Info and
@@ -52,6 +55,8 @@ type Env struct {
 	creds      map[string]string
 	card       banksim.TestCard
 	saleBody   []byte
+	threeDBody []byte
+	browser    *http.Client // the customer's, for 3D flows: shares e.http's connections
 	merchantID string
 	tmp        string
 	dbURL      string
@@ -94,12 +99,16 @@ func Setup(ctx context.Context, cfg SetupConfig) (*Env, error) {
 	mm, yy, _ := strings.Cut(e.card.Expiry, "/")
 	m, _ := strconv.Atoi(mm)
 	y, _ := strconv.Atoi(yy)
-	e.saleBody, _ = json.Marshal(map[string]any{
+	sale := map[string]any{
 		"amount": 12550, "currency": "TRY", "capture": true, "installments": 1, "three_d": "none", "pos_id": e.POSID,
 		"description": "bench", "card": map[string]any{"number": e.card.PAN, "expiry_month": m, "expiry_year": 2000 + y,
 			"cvv": e.card.CVV, "holder": "Ayse Yilmaz"},
 		"customer": map[string]any{"email": "ayse@example.com", "ip": "203.0.113.7"},
-	})
+	}
+	e.saleBody, _ = json.Marshal(sale)
+	sale["three_d"], sale["return_url"] = gateway.Model3D, customer.ReturnURL
+	e.threeDBody, _ = json.Marshal(sale)
+	e.browser = customer.NoRedirects(e.http.Transport)
 	return e, nil
 }
 
@@ -116,7 +125,7 @@ func (e *Env) startNode(ctx context.Context, cfg SetupConfig) error {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
-	scfg := server.Config{Addr: "127.0.0.1:0", DataDir: dir, DatabaseURL: cfg.DatabaseURL, MasterKeys: secret.NewKeyringSpec(1),
+	scfg := server.Config{Addr: "127.0.0.1:0", DataDir: dir, DatabaseURL: cfg.DatabaseURL, GroupCommit: cfg.GroupCommit, MasterKeys: secret.NewKeyringSpec(1),
 		BankTimeout: 30 * time.Second, ResolveEvery: time.Hour, Log: log}
 	e.Storage = "sqlite"
 	if cfg.DatabaseURL != "" {
@@ -131,7 +140,7 @@ func (e *Env) startNode(ctx context.Context, cfg SetupConfig) error {
 		return err
 	}
 	e.Node, e.URL = k, k.URL
-	m := &store.Merchant{ID: id.New("mer"), Name: "Bench Shop", CreatedAt: time.Now().UTC()}
+	m := &store.Merchant{ID: id.New("mer"), Name: "Bench Shop", ReturnDomains: []string{"127.0.0.1"}, CreatedAt: time.Now().UTC()}
 	if err := k.Store.CreateMerchant(ctx, m); err != nil {
 		return err
 	}
@@ -191,6 +200,33 @@ func (e *Env) KasaSale(ctx context.Context, _ int64, _ any) error {
 	return err
 }
 
+// KasaThreeD is one 3D-model sale: the API call, then the customer's
+// browser through Kasa's hand-off, the simulator's gate and ACS challenge,
+// Kasa's callback (hash check, provisioning at the bank) and the redirect
+// to the merchant, all timed together.
+func (e *Env) KasaThreeD(ctx context.Context, _ int64, _ any) error {
+	b, _, err := e.post(ctx, "/v1/payments", id.Random(24), e.threeDBody, http.StatusCreated, `"requires_action"`)
+	if err != nil {
+		return err
+	}
+	var p struct {
+		NextAction struct {
+			RedirectURL string `json:"redirect_url"`
+		} `json:"next_action"`
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	final, _, _, err := customer.DriveWith(e.browser, p.NextAction.RedirectURL, customer.ACS{Code: banksim.ACSCode})
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(final, "status=succeeded") {
+		return fmt.Errorf("3D sale ended at %s", final)
+	}
+	return nil
+}
+
 // KasaSaleIdem sends a sale and then the same request again with the same
 // idempotency key; the second must be a replay that never reaches the bank.
 func (e *Env) KasaSaleIdem(ctx context.Context, _ int64, _ any) error {
@@ -225,7 +261,7 @@ func (e *Env) KasaSaleForRefund(ctx context.Context, _ int64) (any, error) {
 // refund (credit), not a void.
 func (e *Env) KasaRefund(ctx context.Context, _ int64, state any) error {
 	_, _, err := e.post(ctx, "/v1/payments/"+state.(string)+"/refunds", id.Random(24), []byte(`{"amount":5000}`),
-		http.StatusOK, `"refunded_amount":5000`)
+		http.StatusOK, `"amount_refunded":5000`)
 	return err
 }
 
@@ -346,8 +382,11 @@ func (e *Env) Seed(ctx context.Context, n int) error {
 			k := done + j
 			at := now.Add(-time.Duration(int64(k) * int64(365*24*time.Hour) / int64(n)))
 			st := statuses[k%len(statuses)]
-			p := &store.Payment{ID: "pay_seed" + prefix + strconv.Itoa(k), MerchantID: e.merchantID, Mode: store.ModeTest,
-				POSID: e.POSID, OrderID: "SO-" + strconv.Itoa(k), BankOrderID: "S" + prefix + strconv.Itoa(k), Status: st,
+			// Zero-padded sequence numbers keep every unique index appending
+			// at its end instead of splitting pages all over the tree.
+			seq := fmt.Sprintf("%010d", k)
+			p := &store.Payment{ID: "pay_seed" + prefix + seq, MerchantID: e.merchantID, Mode: store.ModeTest,
+				POSID: e.POSID, OrderID: "SO-" + seq, BankOrderID: "S" + prefix + seq, Status: st,
 				Amount: int64(1000 + k%50000), Currency: "TRY", Installments: 1, Capture: true,
 				CardBIN: "435508", CardLast4: fmt.Sprintf("%04d", k%100), CardBrand: "visa", CardHolder: "Seed",
 				Description: "seed", CustomerEmail: "seed@example.com", CustomerIP: "203.0.113.7",

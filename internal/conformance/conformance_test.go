@@ -178,8 +178,18 @@ func suite(t *testing.T, backend string, d *gateway.Descriptor) {
 }
 
 func threeDSuite(t *testing.T, e *kasatest.Env, d *gateway.Descriptor) {
+	var r *relay
+	if notifies(t, e, d) {
+		r = newRelay(t, e)
+	}
 	for _, model := range []string{gateway.Model3D, gateway.Model3DPay, gateway.Model3DHost} {
 		if !slices.Contains(d.ThreeDModels, model) {
+			continue
+		}
+		if r != nil {
+			// The trusted result arrives server to server: the same checks
+			// run on the bank's notification instead of the browser's post.
+			t.Run("ThreeD_"+model, func(t *testing.T) { notified3D(t, e, r, model) })
 			continue
 		}
 		t.Run("ThreeD_"+model, func(t *testing.T) { threeD(t, e, model) })

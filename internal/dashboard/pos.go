@@ -55,6 +55,9 @@ type posFormData struct {
 	Enabled     bool
 	Test        *testResult
 	Err         string
+	// NotifyURL is where the bank must post its notifications, for
+	// protocols that send them (gateway.Descriptor.NotifyHelp).
+	NotifyURL string
 }
 
 func (d *posFormData) ErrorText() string { return d.Err }
@@ -173,6 +176,9 @@ func (s *Server) posFormFor(v *payment.POSView, p *store.POS, desc *gateway.Desc
 	d := &posFormData{Desc: desc, POS: v, Banks: banksOf(desc), Name: v.Name, Bank: v.Bank, APIURL: v.Endpoints.API,
 		ThreeDURL: v.Endpoints.ThreeDGate, ThreeDModel: v.ThreeDModel, Cutoff: v.BatchCutoff,
 		Attempted: v.AllowAttempted3D, Enabled: v.Enabled}
+	if desc.NotifyHelp != "" {
+		d.NotifyURL = s.Svc.PublicURL + gateway.NotifyPath(v.ID)
+	}
 	creds, _ := s.Svc.POSCredentials(p)
 	for _, f := range desc.Credentials {
 		cf := credField{CredentialField: f, Set: creds[f.Key] != ""}

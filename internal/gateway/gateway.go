@@ -242,6 +242,10 @@ type Config struct {
 	Credentials map[string]string
 	Endpoints   Endpoints
 	HTTPClient  *http.Client // shared, keep-alive; nil means DefaultClient()
+	// Environment is the POS's bank environment, "test" or "production"
+	// ("" when unknown), for protocols whose one host serves both and a
+	// request flag tells them apart (PayTR's test_mode).
+	Environment string
 }
 
 // Descriptor describes a protocol and builds gateways for it.
@@ -257,6 +261,10 @@ type Descriptor struct {
 	// (e.g. payment institutions' hosted flows): a non-3D payment is refused
 	// with operation_not_supported_by_pos instead of reaching Authorize.
 	ThreeDOnly bool
+	// NotifyHelp, when set, marks a protocol whose result arrives by
+	// server-to-server notification (see Notifier): the dashboard shows the
+	// POS's notification URL with this text on where to register it.
+	NotifyHelp string
 	New        func(Config) (Gateway, error)
 }
 

@@ -141,6 +141,11 @@ func New(t *testing.T, backend, protocol string, pos func(*client.POSRequest)) *
 	if e.POS, err = e.C.CreatePOS(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
+	// A bank that reports results server to server learns Kasa's URL for
+	// this POS once it exists, as a merchant types it into the bank's panel.
+	if n, ok := sim.(banksim.NotifyURLSetter); ok {
+		n.SetNotifyURL(k.Service.PublicURL + "/notify/" + e.POS.ID) // gateway.NotifyPath
+	}
 	return e
 }
 

@@ -98,6 +98,7 @@ func (s *Service) CreatePOS(ctx context.Context, merchantID string, mode store.M
 	if err := s.Store.CreatePOS(ctx, p); err != nil {
 		return nil, err
 	}
+	s.forgetPOS(merchantID)
 	return s.posView(p), nil
 }
 
@@ -124,6 +125,7 @@ func (s *Service) UpdatePOS(ctx context.Context, merchantID, posID string, in *P
 	if err := s.Store.UpdatePOS(ctx, p); err != nil {
 		return nil, err
 	}
+	s.forgetPOS(merchantID)
 	return s.posView(p), nil
 }
 
@@ -306,6 +308,7 @@ func (s *Service) gatewayFor(p *store.POS) (gateway.Gateway, *gateway.Descriptor
 		Credentials: creds,
 		Endpoints:   gateway.Endpoints{API: p.APIURL, ThreeDGate: p.ThreeDURL},
 		HTTPClient:  s.HTTPClient,
+		Environment: p.Environment,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -141,7 +141,7 @@ func digits(s string) bool {
 // routeRequest builds the router's request from the merchant's POS of the
 // caller's mode.
 func (s *Service) routeRequest(ctx context.Context, c Caller, amount money.Amount, installments int, bin routing.BIN, forced, seed string) (routing.Request, map[string]*store.POS, error) {
-	all, err := s.Store.ListPOS(ctx, c.MerchantID)
+	all, err := s.merchantPOS(ctx, c.MerchantID)
 	if err != nil {
 		return routing.Request{}, nil, err
 	}

@@ -51,7 +51,12 @@ type Service struct {
 	// reach it (3D redirects and callbacks).
 	PublicURL string
 
+	// POSCacheTTL bounds how stale the POS list used for routing may be on
+	// this node (DefaultPOSCacheTTL if zero, no cache if negative).
+	POSCacheTTL time.Duration
+
 	gws       gatewayCache
+	poses     posCache
 	routeOnce sync.Once
 }
 
@@ -115,7 +120,49 @@ type Caller struct {
 	MerchantID     string
 	Mode           store.Mode
 	IdempotencyKey string
+	// Idem, if set, moves the request's idempotency record into the
+	// payment's own transactions (see IdemClaim); IdempotencyKey is then
+	// unused.
+	Idem *IdemClaim
 }
+
+// IdemClaim carries a request's idempotency record into Create, so the key
+// is claimed in the transaction that writes the payment and its response
+// stored in the one that records the outcome: two commits per sale instead
+// of four, with the same guarantees — the claim still commits before the
+// bank is called, and a response is stored only with the state it reports.
+// A request that fails before the payment is written stores nothing (like a
+// validation error), so its retry is judged afresh.
+type IdemClaim struct {
+	Record *store.Idempotency
+	// Render turns the final view into the exact response to store.
+	Render func(*View) (status int, body []byte)
+
+	// Set by Create.
+	Taken     bool // another request holds the key: nothing was written
+	Claimed   bool // the record committed with the payment
+	Completed bool // the response below committed with the outcome
+	Status    int
+	Body      []byte
+}
+
+func (ic *IdemClaim) claimed() {
+	if ic != nil {
+		ic.Claimed = true
+	}
+}
+
+// failed notes a failed claiming transaction and returns err.
+func (ic *IdemClaim) failed(err error) error {
+	if ic != nil && errors.Is(err, ErrIdempotencyTaken) {
+		ic.Taken = true
+	}
+	return err
+}
+
+// ErrIdempotencyTaken reports that the IdemClaim's key is held by another
+// request; nothing was written.
+var ErrIdempotencyTaken = errors.New("payment: idempotency key already claimed")
 
 var orderIDRE = regexp.MustCompile(`^[A-Za-z0-9._\-/:]{1,64}$`)
 
@@ -243,8 +290,9 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 		}
 		return tx.InsertTransaction(ctx, t)
 	}); err != nil {
-		return nil, err
+		return nil, c.Idem.failed(err)
 	}
+	c.Idem.claimed()
 
 	ar := &gateway.AuthorizeRequest{
 		Order:        gateway.Order{OrderID: p.BankOrderID, Amount: money.New(p.Amount, v.amount.Currency), ClientIP: r.Customer.IP},
@@ -276,17 +324,28 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 		}
 		ar.Installments = next.Option.Count
 	}
-	return s.finish(ctx, p, t, res, "sale")
+	return s.finish(ctx, p, t, res, "sale", c.Idem)
 }
 
 // insertPayment writes the payment and names it in its idempotency record in
 // one transaction, so a retry after a crash at any later point finds it
-// instead of charging again, and a crash before finds neither.
+// instead of charging again, and a crash before finds neither. With an
+// IdemClaim the record itself is inserted here.
 func (s *Service) insertPayment(ctx context.Context, tx store.Tx, c Caller, p *store.Payment) error {
+	if c.Idem != nil {
+		c.Idem.Record.ResourceID = p.ID
+		ok, err := tx.ClaimIdempotency(ctx, c.Idem.Record)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrIdempotencyTaken
+		}
+	}
 	if err := tx.InsertPayment(ctx, p); err != nil {
 		return err
 	}
-	if c.IdempotencyKey == "" {
+	if c.IdempotencyKey == "" || c.Idem != nil {
 		return nil
 	}
 	return tx.SetIdempotencyResource(ctx, c.MerchantID, c.IdempotencyKey, p.ID)
@@ -386,9 +445,14 @@ func txStatus(o gateway.Outcome) string {
 
 // finish records an authorisation's outcome. If the payment has meanwhile been
 // settled by the resolver (a slow reply racing a status query), the status
-// query's verdict stands and only the timeline row is completed.
-func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transaction, res *gateway.Result, requested string) (*View, error) {
+// query's verdict stands and only the timeline row is completed. With a
+// claimed IdemClaim the response is rendered and stored in the same
+// transaction.
+func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transaction, res *gateway.Result, requested string, idem *IdemClaim) (*View, error) {
 	var out *store.Payment
+	var view *View
+	op := &OperationRef{Requested: requested, BankOperation: t.Kind, TransactionID: t.ID}
+	var stored store.Idempotency
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
 		cur, err := tx.LockPayment(ctx, p.MerchantID, p.ID)
 		if err != nil {
@@ -398,9 +462,12 @@ func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transac
 		if err := tx.UpdateTransaction(ctx, t); err != nil {
 			return err
 		}
-		// The card has served its purpose whatever the outcome (PCI-1).
-		if err := tx.DeleteVault(ctx, cur.ID); err != nil {
-			return err
+		// The card has served its purpose whatever the outcome (PCI-1). A
+		// payment without 3D Secure never had a vault entry.
+		if cur.ThreeDModel != "" {
+			if err := tx.DeleteVault(ctx, cur.ID); err != nil {
+				return err
+			}
 		}
 		if cur.Status == store.StatusProcessing || cur.Status == store.StatusUnknown {
 			applyAuthorize(cur, t.Kind, res)
@@ -412,8 +479,21 @@ func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transac
 				return err
 			}
 		}
-		out = cur
-		return nil
+		out, view = cur, nil
+		if idem == nil || !idem.Claimed {
+			return nil
+		}
+		txs, err := tx.ListTransactions(ctx, cur.ID)
+		if err != nil {
+			return err
+		}
+		view = NewView(cur, txs)
+		op.Status, op.Amount = t.Status, t.Amount
+		view.LastOperation = op
+		stored = *idem.Record
+		stored.State, stored.UpdatedAt = store.IdemDone, s.now()
+		stored.ResponseStatus, stored.ResponseBody = idem.Render(view)
+		return tx.CompleteIdempotency(ctx, &stored)
 	})
 	if err != nil {
 		return nil, err
@@ -421,7 +501,12 @@ func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transac
 	s.observe(out.POSID, t, res)
 	s.log().Info("payment", "payment_id", out.ID, "status", out.Status, "pos_id", out.POSID,
 		"bank_code", res.BankCode, "latency_ms", t.LatencyMS)
-	return s.view(ctx, out, &OperationRef{Requested: requested, BankOperation: t.Kind, TransactionID: t.ID, Status: t.Status, Amount: t.Amount})
+	if view != nil {
+		idem.Completed, idem.Status, idem.Body = true, stored.ResponseStatus, stored.ResponseBody
+		return view, nil
+	}
+	op.Status, op.Amount = t.Status, t.Amount
+	return s.view(ctx, out, op)
 }
 
 func applyAuthorize(p *store.Payment, kind string, res *gateway.Result) {

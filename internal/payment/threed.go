@@ -179,8 +179,9 @@ func (s *Service) create3D(ctx context.Context, c Caller, r *CreateRequest, v *v
 		}
 		return s.emit(ctx, tx, p)
 	}); err != nil {
-		return nil, err
+		return nil, c.Idem.failed(err)
 	}
+	c.Idem.claimed() // its response is stored by the caller, after the vault
 	d := &vaultData{}
 	if !v.card.PAN.IsZero() {
 		d.PAN, d.ExpMonth, d.ExpYear = v.card.PAN.Reveal(), v.card.Expiry.Month, v.card.Expiry.Year
@@ -328,7 +329,9 @@ func (s *Service) closeThreeDTx(ctx context.Context, tx store.Tx, p *store.Payme
 // Callback3D handles the bank's post-back. It returns where to send the
 // browser. A callback that fails verification changes nothing — not even to
 // "failed", since a forged failure must not spoil a payment a genuine
-// callback may still complete.
+// callback may still complete. For protocols whose result arrives by
+// notification (gateway.Notifier) the browser's post carries nothing to
+// trust: it only waits for the notification (Await3D).
 func (s *Service) Callback3D(ctx context.Context, paymentID string, form url.Values) (string, error) {
 	p, err := s.Store.PaymentByID(ctx, paymentID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -343,25 +346,53 @@ func (s *Service) Callback3D(ctx context.Context, paymentID string, form url.Val
 	if err != nil {
 		return "", err
 	}
+	if _, ok := gw.(gateway.Notifier); ok {
+		return s.Await3D(ctx, paymentID, ReturnWait)
+	}
+	r3, d, err := s.verify3D(ctx, p, gw, form)
+	if err != nil {
+		return "", err
+	}
+	if p, err = s.settle3D(ctx, p, pos, gw, d, r3); err != nil {
+		return "", err
+	}
+	return ReturnTo(p), nil
+}
+
+// verify3D has the adapter verify a bank's answer (a browser callback or a
+// server-to-server notification) against what Kasa stored for p. A
+// rejected answer is a callback_invalid error and changes nothing.
+func (s *Service) verify3D(ctx context.Context, p *store.Payment, gw gateway.Gateway, form url.Values) (*gateway.ThreeDResult, *vaultData, error) {
 	d, _, err := s.openVault(ctx, p.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		d = &vaultData{}
 	} else if err != nil {
-		return "", err
+		return nil, nil, err
 	}
-	cur := money.MustCurrency(p.Currency)
-	order := gateway.Order{OrderID: p.BankOrderID, Amount: money.New(p.Amount, cur), ClientIP: p.CustomerIP}
 	r3, err := gw.(gateway.ThreeDVerifier).Verify3D(ctx, &gateway.ThreeDCallback{
-		Model: p.ThreeDModel, Expected: order, Capture: p.Capture, Form: form, Session: d.Session,
+		Model: p.ThreeDModel, Expected: order3D(p), Capture: p.Capture, Form: form, Session: d.Session,
 	})
 	var cbErr *gateway.CallbackError
 	if errors.As(err, &cbErr) {
 		s.log().Warn("3d callback rejected", "payment_id", p.ID, "reason", cbErr.Reason)
-		return "", &Error{Status: http.StatusBadRequest, Code: "callback_invalid", PaymentID: p.ID,
+		return nil, nil, &Error{Status: http.StatusBadRequest, Code: "callback_invalid", PaymentID: p.ID,
 			Message: "the bank's answer could not be verified; the payment is unchanged"}
 	} else if err != nil {
-		return "", err
+		return nil, nil, err
 	}
+	return r3, d, nil
+}
+
+func order3D(p *store.Payment) gateway.Order {
+	return gateway.Order{OrderID: p.BankOrderID, Amount: money.New(p.Amount, money.MustCurrency(p.Currency)), ClientIP: p.CustomerIP}
+}
+
+// settle3D records a verified 3D result: a failure ends the payment; a
+// success is claimed (requires_action → processing, once of any concurrent
+// deliveries) and then either recorded as the bank's own provisioning
+// result (3d_pay, 3d_host) or provisioned by Kasa (3d). It returns the
+// payment as it then stands.
+func (s *Service) settle3D(ctx context.Context, p *store.Payment, pos *store.POS, gw gateway.Gateway, d *vaultData, r3 *gateway.ThreeDResult) (*store.Payment, error) {
 	// A half-secure result the POS does not accept stops here in the 3D model;
 	// in 3d_pay/3d_host the bank has already provisioned by its own rules,
 	// and its result is recorded as it is.
@@ -371,11 +402,7 @@ func (s *Service) Callback3D(ctx context.Context, paymentID string, form url.Val
 		if r3.Auth == gateway.AuthAttempted {
 			msg = "half-secure (attempted) authentication is not accepted on this POS"
 		}
-		p, err = s.fail3D(ctx, p, &gateway.Result{Outcome: gateway.Declined, Reason: ReasonAuthenticationFailed, BankCode: r3.MDStatus, BankMessage: msg}, r3)
-		if err != nil {
-			return "", err
-		}
-		return ReturnTo(p), nil
+		return s.fail3D(ctx, p, &gateway.Result{Outcome: gateway.Declined, Reason: ReasonAuthenticationFailed, BankCode: r3.MDStatus, BankMessage: msg}, r3)
 	}
 	kind := store.KindSale
 	if !p.Capture {
@@ -385,7 +412,8 @@ func (s *Service) Callback3D(ctx context.Context, paymentID string, form url.Val
 	// the one that moves requires_action → processing goes on.
 	var claimed bool
 	t := s.newTx(p, kind, p.Amount)
-	err = s.Store.InTx(ctx, func(tx store.Tx) error {
+	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		claimed = false
 		cur, err := tx.LockPayment(ctx, p.MerchantID, p.ID)
 		if err != nil || cur.Status != store.StatusRequiresAction {
 			return err
@@ -401,11 +429,10 @@ func (s *Service) Callback3D(ctx context.Context, paymentID string, form url.Val
 		return tx.InsertTransaction(ctx, t)
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if !claimed {
-		p, _ = s.Store.PaymentByID(ctx, paymentID)
-		return ReturnTo(p), nil
+		return s.Store.PaymentByID(ctx, p.ID)
 	}
 	var res *gateway.Result
 	if r3.Provision != nil {
@@ -413,15 +440,15 @@ func (s *Service) Callback3D(ctx context.Context, paymentID string, form url.Val
 	} else {
 		c, err := d.card()
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		req := &gateway.ThreeDCompleteRequest{Order: order, Capture: p.Capture, Installments: p.Installments, Result: r3, Card: c}
+		req := &gateway.ThreeDCompleteRequest{Order: order3D(p), Capture: p.Capture, Installments: p.Installments, Result: r3, Card: c}
 		res = s.call(ctx, func(ctx context.Context) *gateway.Result { return gw.(gateway.ThreeDCompleter).Complete3D(ctx, req) }, t)
 	}
-	v, err := s.finish(ctx, p, t, res, "sale")
+	v, err := s.finish(ctx, p, t, res, "sale", nil)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	p.Status = v.Status
-	return ReturnTo(p), nil
+	return p, nil
 }

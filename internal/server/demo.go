@@ -30,6 +30,10 @@ type DemoPOS struct {
 	// ThreeDModel is the POS's default 3D Secure model ("" for none), so
 	// the demo's checkout pages go through the simulator's ACS page.
 	ThreeDModel string
+	// SetNotifyURL, if set, tells a simulator whose bank reports results
+	// server to server (banksim.NotifyURLSetter) the POS's notification URL
+	// once the POS exists.
+	SetNotifyURL func(url string)
 }
 
 // Demo is what `kasa demo` prints.
@@ -95,6 +99,9 @@ func (k *Kasa) EnsureDemo(ctx context.Context, poses []DemoPOS) (*Demo, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if dp.SetNotifyURL != nil {
+			dp.SetNotifyURL(k.Service.PublicURL + gateway.NotifyPath(v.ID))
 		}
 		d.POSIDs = append(d.POSIDs, v.ID)
 	}

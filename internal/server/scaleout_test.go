@@ -46,9 +46,10 @@ func TestScaleOut(t *testing.T) {
 		return time.Now().Add(shift)
 	}
 	var nodes []*server.Kasa
-	for range 2 {
+	for i := range 2 {
+		// One node group-commits, the other does not: they must agree.
 		k, err := server.Open(ctx, server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dsn,
-			MasterKeys: keys, BankTimeout: time.Second, ResolveEvery: time.Hour,
+			GroupCommit: []int{4, 0}[i], MasterKeys: keys, BankTimeout: time.Second, ResolveEvery: time.Hour,
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)

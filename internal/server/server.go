@@ -39,6 +39,13 @@ type Config struct {
 	Addr        string // listen address, e.g. 127.0.0.1:8080
 	DataDir     string // SQLite file and dev key file live here
 	DatabaseURL string // postgres://… selects PostgreSQL; empty means SQLite in DataDir
+	// ReadDatabaseURL, with PostgreSQL, is a read replica that serves the
+	// dashboard's payment lists, CSV exports and analytics.
+	ReadDatabaseURL string
+	// GroupCommit is the number of PostgreSQL group-commit committers
+	// (sqlstore's committers); 0 commits each transaction on its own.
+	// SQLite always group-commits on its one writer.
+	GroupCommit int
 	MasterKeys  string // keyring spec; empty reads/creates DataDir/master.key (dev only)
 	TLSCert     string
 	TLSKey      string
@@ -74,8 +81,10 @@ type Config struct {
 
 // Kasa is a running node.
 type Kasa struct {
-	Config  Config
-	Store   store.Store
+	Config Config
+	Store  store.Store
+	// Replica, if set, serves the dashboard's heavy reads (store.Reporting).
+	Replica store.Store
 	Keys    *secret.Keyring
 	Service *payment.Service
 	API     *api.Server
@@ -97,7 +106,7 @@ type Kasa struct {
 // OpenStore opens the configured backend and applies migrations.
 func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
 	if strings.HasPrefix(cfg.DatabaseURL, "postgres://") || strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
-		return postgres.Open(ctx, cfg.DatabaseURL)
+		return postgres.OpenWith(ctx, cfg.DatabaseURL, postgres.Options{Committers: cfg.GroupCommit})
 	}
 	if cfg.DatabaseURL != "" {
 		return nil, fmt.Errorf("database URL must start with postgres:// (or be empty for SQLite)")
@@ -178,6 +187,17 @@ func Open(ctx context.Context, cfg Config) (*Kasa, error) {
 		st.Close()
 		return nil, fmt.Errorf("vault purge: %w", err)
 	}
+	var replica store.Store
+	if cfg.ReadDatabaseURL != "" {
+		if cfg.DatabaseURL == "" {
+			st.Close()
+			return nil, fmt.Errorf("a read replica (--database-read-url) needs PostgreSQL (--database-url)")
+		}
+		if replica, err = postgres.OpenReplica(ctx, cfg.ReadDatabaseURL); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("read replica: %w", err)
+		}
+	}
 	svc := &payment.Service{Store: st, Keys: kr, HTTPClient: gateway.DefaultClient(), Log: cfg.Log,
 		BankTimeout: cfg.BankTimeout, PublicURL: cfg.PublicURL}
 	if err := svc.ReloadBINs(ctx); err != nil {
@@ -188,7 +208,7 @@ func Open(ctx context.Context, cfg Config) (*Kasa, error) {
 	if cfg.IdempotencyStale > 0 {
 		a.IdempotencyStale = cfg.IdempotencyStale
 	}
-	k := &Kasa{Config: cfg, Store: st, Keys: kr, Service: svc, API: a, Web: web.New(svc, cfg.Log),
+	k := &Kasa{Config: cfg, Store: st, Replica: replica, Keys: kr, Service: svc, API: a, Web: web.New(svc, cfg.Log),
 		Webhooks: &webhook.Dispatcher{Store: st, Keys: kr, Log: cfg.Log, Interval: cfg.WebhookEvery}}
 	k.instrument()
 	return k, nil
@@ -216,6 +236,9 @@ func (k *Kasa) Start() error {
 	root.Handle("/", k.API)
 	if k.Dashboard == nil {
 		k.Dashboard = dashboard.New(k.Service, &webhook.Manager{Store: k.Store, Keys: k.Keys, Now: k.Service.Now}, k.Config.Log)
+		if k.Replica != nil {
+			k.Dashboard.Store = store.Reporting(k.Store, k.Replica)
+		}
 	}
 	root.Handle(dashboard.Prefix, k.Dashboard) // issue #7
 	k.opsRoutes(root)
@@ -302,5 +325,8 @@ func (k *Kasa) Close(ctx context.Context) error {
 		k.cancel()
 	}
 	k.wg.Wait()
+	if k.Replica != nil {
+		err = errors.Join(err, k.Replica.Close())
+	}
 	return errors.Join(err, k.Store.Close())
 }

@@ -458,6 +458,12 @@ type Store interface {
 	// PaymentByID finds a payment without a merchant: only for the customer's
 	// browser flows (3D callback, hosted pages), where the id is the capability.
 	PaymentByID(ctx context.Context, id string) (*Payment, error)
+	// POSByID finds a POS without a merchant and PaymentByBankOrder a
+	// payment by its POS and bank order id: only for bank notifications
+	// posted server to server to /notify/{pos_id}, which name the order
+	// and are trusted only once the POS's adapter verified them.
+	POSByID(ctx context.Context, id string) (*POS, error)
+	PaymentByBankOrder(ctx context.Context, posID, bankOrderID string) (*Payment, error)
 	// ListPayments requires f.MerchantID and f.Mode.
 	ListPayments(ctx context.Context, f PaymentFilter) ([]*Payment, error)
 	ListTransactions(ctx context.Context, paymentID string) ([]*Transaction, error)
@@ -603,4 +609,10 @@ type Tx interface {
 	// SetIdempotencyResource names the payment an in-progress key created,
 	// in the transaction that creates it: a retry finds both or neither.
 	SetIdempotencyResource(ctx context.Context, merchantID, key, resourceID string) error
+	// ClaimIdempotency inserts rec as in progress (with its ResourceID) in
+	// the transaction that creates the resource; false if the key exists.
+	ClaimIdempotency(ctx context.Context, rec *Idempotency) (bool, error)
+	// CompleteIdempotency is Store.CompleteIdempotency in the transaction
+	// that records the outcome the response describes.
+	CompleteIdempotency(ctx context.Context, rec *Idempotency) error
 }

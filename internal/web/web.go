@@ -37,6 +37,8 @@ func New(svc *payment.Service, log *slog.Logger) *Server {
 	// Banks post the browser back cross-site: no session, no CSRF token;
 	// the adapter's hash verification is the authentication (API-4).
 	s.mux.HandleFunc("POST /3ds/{id}/callback", s.callback3D)
+	s.mux.HandleFunc("GET /3ds/{id}/callback", s.return3D) // notification protocols: the browser only waits
+	s.mux.HandleFunc("POST /notify/{pos_id}", s.notify)    // bank notifications, server to server (notify.go)
 
 	s.mux.HandleFunc("GET /checkout/{id}", s.showCheckout)
 	cop := http.NewCrossOriginProtection()
@@ -50,7 +52,7 @@ func New(svc *payment.Service, log *slog.Logger) *Server {
 
 // Prefixes are the URL paths this server answers under; the root mux sends
 // them here and everything else to the API.
-var Prefixes = []string{"/3ds/", "/checkout/", "/l/", "/assets/"}
+var Prefixes = []string{"/3ds/", "/checkout/", "/l/", "/assets/", "/notify/"}
 
 // crossOrigin refuses a card form posted from another site.
 func (s *Server) crossOrigin(w http.ResponseWriter, r *http.Request) {

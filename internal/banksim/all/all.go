@@ -12,6 +12,8 @@ import (
 	_ "github.com/kasapos/kasa/internal/banksim/payflex"
 	_ "github.com/kasapos/kasa/internal/banksim/payflexcp"
 	_ "github.com/kasapos/kasa/internal/banksim/payfor"
+	_ "github.com/kasapos/kasa/internal/banksim/paytr"
 	_ "github.com/kasapos/kasa/internal/banksim/posnet"
 	_ "github.com/kasapos/kasa/internal/banksim/posnetv1"
+	_ "github.com/kasapos/kasa/internal/banksim/vakifkatilim"
 )

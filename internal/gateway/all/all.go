@@ -12,6 +12,8 @@ import (
 	_ "github.com/kasapos/kasa/internal/gateway/payflex"
 	_ "github.com/kasapos/kasa/internal/gateway/payflexcp"
 	_ "github.com/kasapos/kasa/internal/gateway/payfor"
+	_ "github.com/kasapos/kasa/internal/gateway/paytr"
 	_ "github.com/kasapos/kasa/internal/gateway/posnet"
 	_ "github.com/kasapos/kasa/internal/gateway/posnetv1"
+	_ "github.com/kasapos/kasa/internal/gateway/vakifkatilim"
 )

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kasapos/kasa/internal/money"
 )
@@ -66,3 +67,30 @@ func FormatInstallments(n int) string {
 	}
 	return strconv.Itoa(n)
 }
+
+// DecimalMinor reads a decimal amount of an order query ("125.50", "0",
+// "9.3") in c's minor units; anything unreadable or negative counts as 0.
+func DecimalMinor(s string, c money.Currency) int64 {
+	a, err := money.ParseDecimal(strings.TrimSpace(s), c)
+	if err != nil || a.Minor < 0 {
+		return 0
+	}
+	return a.Minor
+}
+
+// timeLayouts are how BOA writes OrderDate and TransactionTime (fractional
+// seconds vary; some replies add an offset).
+var timeLayouts = []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999"}
+
+// ParseTime reads a BOA timestamp, in Turkey's time when it has no offset;
+// the zero time if it cannot.
+func ParseTime(s string) time.Time {
+	for _, l := range timeLayouts {
+		if t, err := time.ParseInLocation(l, strings.TrimSpace(s), turkey); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+var turkey = time.FixedZone("TRT", 3*3600)

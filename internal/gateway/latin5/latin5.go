@@ -15,18 +15,30 @@ import (
 )
 
 // turkish maps the six bytes where ISO-8859-9 differs from Latin-1.
-var turkish = map[byte]rune{
+var turkish = [256]rune{
 	0xD0: 'Ğ', 0xDD: 'İ', 0xDE: 'Ş',
 	0xF0: 'ğ', 0xFD: 'ı', 0xFE: 'ş',
 }
 
-var fromRune = func() map[rune]byte {
-	m := make(map[rune]byte, len(turkish))
-	for b, r := range turkish {
-		m[r] = b
+// fromRune is the reverse of turkish; a switch, since this runs on every
+// byte of every bank message.
+func fromRune(r rune) (byte, bool) {
+	switch r {
+	case 'Ğ':
+		return 0xD0, true
+	case 'İ':
+		return 0xDD, true
+	case 'Ş':
+		return 0xDE, true
+	case 'ğ':
+		return 0xF0, true
+	case 'ı':
+		return 0xFD, true
+	case 'ş':
+		return 0xFE, true
 	}
-	return m
-}()
+	return 0, false
+}
 
 // Encode converts UTF-8 XML text to ISO-8859-9. A character the charset
 // lacks becomes a numeric character reference, which every XML parser
@@ -34,9 +46,14 @@ var fromRune = func() map[rune]byte {
 func Encode(src []byte) []byte {
 	out := make([]byte, 0, len(src))
 	for len(src) > 0 {
+		if c := src[0]; c < utf8.RuneSelf { // ASCII: the same byte in both
+			out = append(out, c)
+			src = src[1:]
+			continue
+		}
 		r, n := utf8.DecodeRune(src)
 		src = src[n:]
-		if b, ok := fromRune[r]; ok {
+		if b, ok := fromRune(r); ok {
 			out = append(out, b)
 		} else if r < 0x100 && turkish[byte(r)] == 0 {
 			out = append(out, byte(r))
@@ -52,7 +69,9 @@ func Decode(src []byte) []byte {
 	var b bytes.Buffer
 	b.Grow(len(src) + len(src)/8)
 	for _, c := range src {
-		if r, ok := turkish[c]; ok {
+		if c < utf8.RuneSelf {
+			b.WriteByte(c)
+		} else if r := turkish[c]; r != 0 {
 			b.WriteRune(r)
 		} else {
 			b.WriteRune(rune(c))

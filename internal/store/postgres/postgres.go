@@ -29,6 +29,19 @@ const migrationLockID = 4_675_727_372
 // the schema. Transactions run at the server's default isolation (READ
 // COMMITTED); LockPayment serialises writers of a payment with FOR UPDATE.
 func Open(ctx context.Context, dsn string) (store.Store, error) {
+	return OpenWith(ctx, dsn, Options{})
+}
+
+// Options tune a PostgreSQL store.
+type Options struct {
+	// Committers, if positive, turns on group commit with that many
+	// committer goroutines (see sqlstore's group.go): concurrent
+	// transactions share commits, and so WAL flushes.
+	Committers int
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, o Options) (store.Store, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -42,14 +55,33 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 	if err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
-	return sqlstore.Open(ctx, sqlstore.Dialect{
+	d := dialect(sub)
+	d.Committers = o.Committers
+	return sqlstore.Open(ctx, d, db, nil)
+}
+
+func dialect(migrations fs.FS) sqlstore.Dialect {
+	return sqlstore.Dialect{
 		Name:                 "postgres",
 		NumberedPlaceholders: true,
 		LockSuffix:           " FOR UPDATE",
 		Classify:             classify,
 		MigrationLock:        fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockID),
-		Migrations:           sub,
-	}, db, nil)
+		Migrations:           migrations,
+	}
+}
+
+// OpenReplica connects to a read replica of the database Open migrates,
+// for store.Reporting.
+func OpenReplica(ctx context.Context, dsn string) (store.Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return sqlstore.OpenReplica(ctx, dialect(nil), db)
 }
 
 // SQLSTATE classes: https://www.postgresql.org/docs/current/errcodes-appendix.html

@@ -26,6 +26,9 @@ type Dialect struct {
 	// MigrationLock, if not empty, runs first in the migration transaction so
 	// that concurrent Opens of one database apply migrations one at a time.
 	MigrationLock string
+	// Committers, if positive, turns on group commit with that many
+	// committer goroutines (group.go): SQLite has one writer, so one.
+	Committers int
 	// Migrations holds the schema as *.sql files applied in name order.
 	Migrations fs.FS
 }

@@ -22,7 +22,8 @@ import (
 type Store struct {
 	d        *Dialect
 	db, read *sql.DB
-	w, r     conn // w: writes on db; r: reads outside transactions on read
+	w, r     conn        // w: writes on db; r: reads outside transactions on read
+	group    *committers // group commit (group.go); nil: one commit per InTx
 }
 
 var _ store.Store = (*Store)(nil)
@@ -40,6 +41,9 @@ func Open(ctx context.Context, d Dialect, db, read *sql.DB) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
+	if d.Committers > 0 {
+		s.startCommitters(d.Committers)
+	}
 	if read != db {
 		if err := read.PingContext(ctx); err != nil {
 			return nil, errors.Join(fmt.Errorf("sqlstore: ping read pool: %w", err), s.Close())
@@ -48,8 +52,22 @@ func Open(ctx context.Context, d Dialect, db, read *sql.DB) (*Store, error) {
 	return s, nil
 }
 
+// OpenReplica returns a Store for reads from a read replica: no migrations
+// (the primary applies them) and no writes (the replica refuses them).
+func OpenReplica(ctx context.Context, d Dialect, db *sql.DB) (*Store, error) {
+	s := &Store{d: &d, db: db, read: db}
+	s.w, s.r = newConns(s.d, db, db)
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("sqlstore: ping replica: %w", err), db.Close())
+	}
+	return s, nil
+}
+
 // Close closes the pools.
 func (s *Store) Close() error {
+	if s.group != nil {
+		s.group.stop()
+	}
 	err := s.db.Close()
 	if s.read != s.db {
 		err = errors.Join(err, s.read.Close())
@@ -61,24 +79,30 @@ func (s *Store) Close() error {
 // (set by its DSN), READ COMMITTED plus LockPayment's row lock on PostgreSQL.
 // fn's error or panic rolls back. fn must do its writes through the Tx: a
 // Store write inside fn would wait for the write lock fn itself holds.
-func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) (err error) {
-	sqlTx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return s.w.wrap("begin", err)
+//
+// With group commit (Dialect.Committers) fn shares its database transaction
+// with concurrent calls, inside a savepoint of its own, and runs a second
+// time if its batch fails as a whole (group.go). So fn must keep to the Tx
+// and set, never accumulate, the caller's variables.
+func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
+	if s.group != nil {
+		return s.group.run(ctx, fn)
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			// The error that matters is fn's; a failed rollback ends the
-			// transaction all the same when the connection is discarded.
-			_ = sqlTx.Rollback()
-		}
-	}()
-	if err := fn(&tx{c: conn{s.txQuerier(sqlTx), s.d}}); err != nil {
-		return err
+	err, panicked := s.runTx(ctx, fn)
+	if panicked != nil {
+		panic(panicked)
 	}
-	committed = true
-	return s.w.wrap("commit", sqlTx.Commit())
+	return err
+}
+
+// write runs a single write outside any caller transaction: through the
+// committers when group commit is on (it then shares their commit), else
+// directly on the write pool.
+func (s *Store) write(ctx context.Context, fn func(conn) error) error {
+	if s.group == nil {
+		return fn(s.w)
+	}
+	return s.InTx(ctx, func(t store.Tx) error { return fn(t.(*tx).c) })
 }
 
 // tx implements store.Tx.
@@ -200,6 +224,19 @@ func (s *Store) GetPayment(ctx context.Context, merchantID, id string) (*store.P
 
 func (s *Store) PaymentByID(ctx context.Context, id string) (*store.Payment, error) {
 	return selectOne(ctx, s.r, payments, "WHERE id = ?", id)
+}
+
+func (s *Store) POSByID(ctx context.Context, id string) (*store.POS, error) {
+	return selectOne(ctx, s.r, posTable, "WHERE id = ?", id)
+}
+
+// PaymentByBankOrder uses the unique index on bank_order_id; an empty id
+// matches nothing.
+func (s *Store) PaymentByBankOrder(ctx context.Context, posID, bankOrderID string) (*store.Payment, error) {
+	if bankOrderID == "" {
+		return nil, store.ErrNotFound
+	}
+	return selectOne(ctx, s.r, payments, "WHERE bank_order_id = ? AND pos_id = ?", bankOrderID, posID)
 }
 
 // Page sizes of ListPayments.
@@ -350,17 +387,16 @@ const idemKey = "WHERE merchant_id = ? AND idem_key = ?"
 // ClaimIdempotency inserts rec as in progress in one statement; ON CONFLICT
 // DO NOTHING makes concurrent claims of one key yield exactly one winner.
 func (s *Store) ClaimIdempotency(ctx context.Context, rec *store.Idempotency) (*store.Idempotency, bool, error) {
-	rec.State = store.IdemInProgress
-	orNow(&rec.CreatedAt, &rec.UpdatedAt)
 	// A claim deleted between our insert and our read is claimable again, so
 	// retry; three rounds make a livelock practically impossible.
 	for range 3 {
-		n, err := insertRow(ctx, s.w, idempotency, rec, " ON CONFLICT (merchant_id, idem_key) DO NOTHING")
-		if err != nil {
-			return nil, false, err
-		}
-		if n == 1 {
-			return nil, true, nil
+		var ok bool
+		err := s.write(ctx, func(c conn) (err error) {
+			ok, err = claimIdempotency(ctx, c, rec)
+			return err
+		})
+		if err != nil || ok {
+			return nil, ok, err
 		}
 		existing, err := selectOne(ctx, s.r, idempotency, idemKey, rec.MerchantID, rec.Key)
 		if !errors.Is(err, store.ErrNotFound) {
@@ -374,8 +410,27 @@ func (s *Store) ClaimIdempotency(ctx context.Context, rec *store.Idempotency) (*
 // ResourceID when set). A key that is missing or already done is ErrNotFound:
 // a stored response is never overwritten.
 func (s *Store) CompleteIdempotency(ctx context.Context, rec *store.Idempotency) error {
+	return s.write(ctx, func(c conn) error { return completeIdempotency(ctx, c, rec) })
+}
+
+func (t *tx) ClaimIdempotency(ctx context.Context, rec *store.Idempotency) (bool, error) {
+	return claimIdempotency(ctx, t.c, rec)
+}
+
+func (t *tx) CompleteIdempotency(ctx context.Context, rec *store.Idempotency) error {
+	return completeIdempotency(ctx, t.c, rec)
+}
+
+func claimIdempotency(ctx context.Context, c conn, rec *store.Idempotency) (bool, error) {
+	rec.State = store.IdemInProgress
+	orNow(&rec.CreatedAt, &rec.UpdatedAt)
+	n, err := insertRow(ctx, c, idempotency, rec, " ON CONFLICT (merchant_id, idem_key) DO NOTHING")
+	return n == 1, err
+}
+
+func completeIdempotency(ctx context.Context, c conn, rec *store.Idempotency) error {
 	orNow(&rec.UpdatedAt)
-	err := s.w.execOne(ctx, "complete idempotency key",
+	err := c.execOne(ctx, "complete idempotency key",
 		"UPDATE idempotency_keys SET state = ?, response_status = ?, response_body = ?, "+
 			"resource_id = CASE WHEN ? = '' THEN resource_id ELSE ? END, updated_at = ? "+
 			idemKey+" AND state = ?",

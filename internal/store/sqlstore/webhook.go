@@ -362,6 +362,9 @@ func (s *Store) ListWebhookAttempts(ctx context.Context, deliveryIDs []string) (
 
 // inTx runs fn in a transaction on the write pool (IMMEDIATE on SQLite).
 func (s *Store) inTx(ctx context.Context, fn func(conn) error) error {
+	if s.group != nil {
+		return s.InTx(ctx, func(t store.Tx) error { return fn(t.(*tx).c) })
+	}
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.w.wrap("begin", err)
