@@ -598,6 +598,9 @@ type Tx interface {
 	InsertPayment(ctx context.Context, p *Payment) error
 	// LockPayment reads a payment for update (row lock on PostgreSQL).
 	LockPayment(ctx context.Context, merchantID, id string) (*Payment, error)
+	// UpdatePayment writes a payment's state; what is fixed when it is made
+	// (identity, order and bank order ids, card last four, checkout session,
+	// created_at) is never changed.
 	UpdatePayment(ctx context.Context, p *Payment) error
 	InsertTransaction(ctx context.Context, t *Transaction) error
 	UpdateTransaction(ctx context.Context, t *Transaction) error

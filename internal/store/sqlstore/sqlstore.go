@@ -121,7 +121,9 @@ func (t *tx) LockPayment(ctx context.Context, merchantID, id string) (*store.Pay
 }
 
 // UpdatePayment writes every column but the identity (id, merchant, mode,
-// created_at); UpdatedAt is written as given, now if zero.
+// created_at) and what is fixed when a payment is made (order and bank
+// order ids, card last four, checkout session); UpdatedAt is written as
+// given, now if zero.
 func (t *tx) UpdatePayment(ctx context.Context, p *store.Payment) error {
 	orNow(&p.UpdatedAt)
 	return updateRow(ctx, t.c, payments, p, "merchant_id = ? AND id = ?", p.MerchantID, p.ID)
