@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -276,6 +277,12 @@ func TestIDEM1_ReplayAndMismatch(t *testing.T) {
 		p2, resp2, err := e.C.CreatePayment(ctx, r, key)
 		if err != nil || !resp2.Replayed || p2.ID != p1.ID || p2.UpdatedAt != p1.UpdatedAt {
 			t.Fatalf("replay: %v %+v", err, resp2)
+		}
+		// The stored response (rendered inside the outcome transaction)
+		// shows the payment as the database holds it.
+		got, err := e.C.GetPayment(ctx, p1.ID)
+		if err != nil || !reflect.DeepEqual(got.Transactions, p1.Transactions) || got.Status != p1.Status {
+			t.Fatalf("create response differs from the stored payment:\n%+v\n%+v", p1, got)
 		}
 		if n := e.Sim.Book().AuthAttempts(p1.BankOrderID); n != 1 {
 			t.Fatalf("bank saw %d authorisations", n)

@@ -107,8 +107,12 @@ func demoBanner(url, shopURL string, d *server.Demo, poses []server.DemoPOS) str
 	fmt.Fprintf(&b, "  API:          %s/v1\n", url)
 	fmt.Fprintf(&b, "  OpenAPI:      %s/v1/openapi.yaml\n", url)
 	fmt.Fprintf(&b, "  Test API key: %s\n", d.APIKey)
+	w := 0
+	for _, p := range poses {
+		w = max(w, len(p.Protocol)+1)
+	}
 	for i, p := range poses {
-		fmt.Fprintf(&b, "  POS %-9s %s → %s (%s)\n", p.Protocol+":", d.POSIDs[i], p.APIURL, p.Name)
+		fmt.Fprintf(&b, "  POS %-*s %s → %s (%s)\n", w, p.Protocol+":", d.POSIDs[i], p.APIURL, p.Name)
 	}
 	fmt.Fprintf(&b, `
 Open the demo shop and press Buy: Kasa's checkout page takes the card (4355 0843 5508 4358,

@@ -144,6 +144,15 @@ type IdemClaim struct {
 	Completed bool // the response below committed with the outcome
 	Status    int
 	Body      []byte
+
+	txs []*store.Transaction // the payment's timeline as this request wrote it
+}
+
+// track notes a timeline row this request inserted.
+func (ic *IdemClaim) track(t *store.Transaction) {
+	if ic != nil {
+		ic.txs = append(ic.txs, t)
+	}
 }
 
 func (ic *IdemClaim) claimed() {
@@ -293,6 +302,7 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 		return nil, c.Idem.failed(err)
 	}
 	c.Idem.claimed()
+	c.Idem.track(t)
 
 	ar := &gateway.AuthorizeRequest{
 		Order:        gateway.Order{OrderID: p.BankOrderID, Amount: money.New(p.Amount, v.amount.Currency), ClientIP: r.Customer.IP},
@@ -322,6 +332,7 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 		if t, err = s.failover(ctx, p, t, res, route, next); err != nil {
 			return nil, err
 		}
+		c.Idem.track(t)
 		ar.Installments = next.Option.Count
 	}
 	return s.finish(ctx, p, t, res, "sale", c.Idem)
@@ -469,7 +480,8 @@ func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transac
 				return err
 			}
 		}
-		if cur.Status == store.StatusProcessing || cur.Status == store.StatusUnknown {
+		applied := cur.Status == store.StatusProcessing || cur.Status == store.StatusUnknown
+		if applied {
 			applyAuthorize(cur, t.Kind, res)
 			cur.UpdatedAt = s.now()
 			if err := tx.UpdatePayment(ctx, cur); err != nil {
@@ -483,9 +495,13 @@ func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transac
 		if idem == nil || !idem.Claimed {
 			return nil
 		}
-		txs, err := tx.ListTransactions(ctx, cur.ID)
-		if err != nil {
-			return err
+		// The timeline is the rows this request wrote, unless a resolver
+		// settled the payment meanwhile and may have added its own.
+		txs := idem.txs
+		if !applied || len(txs) == 0 {
+			if txs, err = tx.ListTransactions(ctx, cur.ID); err != nil {
+				return err
+			}
 		}
 		view = NewView(cur, txs)
 		op.Status, op.Amount = t.Status, t.Amount
