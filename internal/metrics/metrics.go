@@ -94,6 +94,39 @@ func New(protocolOf func(ctx context.Context, posID string) string, backlog Back
 	return m
 }
 
+// breakerStates is kasa_pos_circuit_state: one series per POS and state,
+// 1 for the state the POS's breaker is in, 0 for the others, read at scrape.
+type breakerStates struct {
+	desc   *prometheus.Desc
+	states func() map[string]string
+	names  []string
+}
+
+func (b *breakerStates) Describe(ch chan<- *prometheus.Desc) { ch <- b.desc }
+
+func (b *breakerStates) Collect(ch chan<- prometheus.Metric) {
+	for pos, cur := range b.states() {
+		for _, st := range b.names {
+			v := 0.0
+			if st == cur {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(b.desc, prometheus.GaugeValue, v, pos, st)
+		}
+	}
+}
+
+// WatchBreakers exports the circuit breakers' states; states lists each
+// POS's current state, names every state there is.
+func (m *Metrics) WatchBreakers(states func() map[string]string, names []string) {
+	m.Registry.MustRegister(&breakerStates{
+		desc: prometheus.NewDesc("kasa_pos_circuit_state",
+			"Circuit breaker state per POS on this node: 1 for the current state (closed, open, half_open).",
+			[]string{"pos_id", "state"}, nil),
+		states: states, names: names,
+	})
+}
+
 // Handler serves the registry in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})

@@ -117,6 +117,16 @@ func (s *Service) router() *routing.Router {
 	return s.Router
 }
 
+// BreakerStates reports each POS's circuit breaker state on this node (for
+// the metrics).
+func (s *Service) BreakerStates() map[string]string {
+	out := map[string]string{}
+	for id, st := range s.router().Health.States() {
+		out[id] = string(st)
+	}
+	return out
+}
+
 // LookupBIN answers GET /v1/bins/{bin}.
 func (s *Service) LookupBIN(bin string) (routing.BIN, error) {
 	if len(bin) < 6 || len(bin) > 8 || !digits(bin) {

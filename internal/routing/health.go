@@ -258,6 +258,19 @@ func (h *Health) windowCounts(b *breaker, now time.Time) (calls, failed int) {
 	return calls, failed
 }
 
+// States returns the breaker state now of every POS this node has called.
+func (h *Health) States() map[string]State {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := h.now()
+	out := make(map[string]State, len(h.m))
+	for id, b := range h.m {
+		h.advance(b, now)
+		out[id] = b.state
+	}
+	return out
+}
+
 // State returns the POS's breaker state now.
 func (h *Health) State(posID string) State {
 	h.mu.Lock()

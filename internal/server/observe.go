@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kasapos/kasa/internal/metrics"
+	"github.com/kasapos/kasa/internal/routing"
 	"github.com/kasapos/kasa/internal/store"
 )
 
@@ -22,6 +23,8 @@ type pinger interface {
 func (k *Kasa) instrument() {
 	backlog, _ := k.Store.(metrics.Backlog)
 	k.Metrics = metrics.New(k.posProtocol, backlog)
+	k.Metrics.WatchBreakers(k.Service.BreakerStates,
+		[]string{string(routing.Closed), string(routing.Open), string(routing.HalfOpen)})
 	if prev := k.Service.OnBankCall; prev != nil {
 		k.Service.OnBankCall = func(posID string, t *store.Transaction) {
 			k.Metrics.OnBankCall(posID, t)
