@@ -70,7 +70,13 @@ func CapabilityMarkdown() string {
 				creds[f.Key] = "x"
 			}
 		}
-		g, err := d.New(Config{Credentials: creds, Endpoints: Endpoints{API: "http://127.0.0.1/", ThreeDGate: "http://127.0.0.1/3d"}})
+		// Built on its first preset's endpoints, which some adapters check
+		// the shape of; never called.
+		ep := Endpoints{API: "http://127.0.0.1/", ThreeDGate: "http://127.0.0.1/3d"}
+		if len(d.Presets) > 0 {
+			ep = d.Presets[0].Endpoints
+		}
+		g, err := d.New(Config{Credentials: creds, Endpoints: ep})
 		if err != nil {
 			fmt.Fprintf(&b, "| `%s` | %s | (cannot build: %v) |\n", d.Name, d.Title, err)
 			continue
