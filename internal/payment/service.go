@@ -294,10 +294,22 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 	}
 	t := s.newTx(p, kind, p.Amount)
 	if err := s.Store.InTx(ctx, func(tx store.Tx) error {
-		if err := s.insertPayment(ctx, tx, c, p); err != nil {
+		var rec *store.Idempotency
+		if c.Idem != nil {
+			c.Idem.Record.ResourceID = p.ID
+			rec = c.Idem.Record
+		}
+		ok, err := tx.InsertIntent(ctx, rec, p, t)
+		if err != nil {
 			return err
 		}
-		return tx.InsertTransaction(ctx, t)
+		if !ok {
+			return ErrIdempotencyTaken
+		}
+		if c.IdempotencyKey == "" || c.Idem != nil {
+			return nil
+		}
+		return tx.SetIdempotencyResource(ctx, c.MerchantID, c.IdempotencyKey, p.ID)
 	}); err != nil {
 		return nil, c.Idem.failed(err)
 	}
@@ -460,6 +472,9 @@ func txStatus(o gateway.Outcome) string {
 // claimed IdemClaim the response is rendered and stored in the same
 // transaction.
 func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transaction, res *gateway.Result, requested string, idem *IdemClaim) (*View, error) {
+	if v, ok, err := s.finishFast(ctx, p, t, res, requested, idem); ok || err != nil {
+		return v, err
+	}
 	var out *store.Payment
 	var view *View
 	op := &OperationRef{Requested: requested, BankOperation: t.Kind, TransactionID: t.ID}
@@ -525,6 +540,58 @@ func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transac
 	return s.view(ctx, out, op)
 }
 
+// finishFast records a non-3D authorisation's outcome in one guarded step
+// (Tx.RecordOutcome: one statement on PostgreSQL), with its event and stored
+// response rendered before the transaction, so none of that work holds the
+// writer. ok is false, with nothing written, when the payment is no longer
+// as this request left it (a resolver got there first); finish then takes
+// the locked path.
+func (s *Service) finishFast(ctx context.Context, p *store.Payment, t *store.Transaction, res *gateway.Result, requested string, idem *IdemClaim) (*View, bool, error) {
+	if p.ThreeDModel != "" || (p.Status != store.StatusProcessing && p.Status != store.StatusUnknown) {
+		return nil, false, nil
+	}
+	next := *p
+	s.record(t, res)
+	applyAuthorize(&next, t.Kind, res)
+	// Rendered before they are stored: at the precision they are stored in.
+	t.CompletedAt = t.CompletedAt.UTC().Truncate(time.Microsecond)
+	next.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
+	ev, err := s.event(&next)
+	if err != nil {
+		return nil, false, err
+	}
+	op := &OperationRef{Requested: requested, BankOperation: t.Kind, TransactionID: t.ID, Status: t.Status, Amount: t.Amount}
+	o := &store.Outcome{Payment: &next, PrevStatus: p.Status, PrevUpdatedAt: p.UpdatedAt, Transaction: t, Event: ev}
+	var view *View
+	if idem != nil && idem.Claimed && len(idem.txs) > 0 {
+		view = NewView(&next, idem.txs)
+		view.LastOperation = op
+		stored := *idem.Record
+		stored.State, stored.UpdatedAt = store.IdemDone, next.UpdatedAt
+		stored.ResponseStatus, stored.ResponseBody = idem.Render(view)
+		o.Idempotency = &stored
+	}
+	var written, stored bool
+	if err := s.Store.InTx(ctx, func(tx store.Tx) (err error) {
+		written, stored, err = tx.RecordOutcome(ctx, o)
+		return err
+	}); err != nil || !written {
+		return nil, false, err
+	}
+	*p = next
+	s.observe(p.POSID, t, res)
+	s.log().Info("payment", "payment_id", p.ID, "status", p.Status, "pos_id", p.POSID,
+		"bank_code", res.BankCode, "latency_ms", t.LatencyMS)
+	if stored {
+		idem.Completed, idem.Status, idem.Body = true, o.Idempotency.ResponseStatus, o.Idempotency.ResponseBody
+	}
+	if view != nil {
+		return view, true, nil
+	}
+	v, err := s.view(ctx, p, op)
+	return v, true, err
+}
+
 func applyAuthorize(p *store.Payment, kind string, res *gateway.Result) {
 	setBank(p, res)
 	switch res.Outcome {
@@ -560,13 +627,22 @@ func setBank(p *store.Payment, res *gateway.Result) {
 
 // emit writes the outbox event for p's current status, in the caller's transaction.
 func (s *Service) emit(ctx context.Context, tx store.Tx, p *store.Payment) error {
-	typ := "payment." + p.Status
-	body, err := json.Marshal(map[string]any{"type": typ, "data": NewView(p, nil)})
+	e, err := s.event(p)
 	if err != nil {
 		return err
 	}
-	return tx.InsertEvent(ctx, &store.Event{ID: id.New("evt"), MerchantID: p.MerchantID, Mode: p.Mode,
-		Type: typ, PaymentID: p.ID, Payload: body, CreatedAt: s.now()})
+	return tx.InsertEvent(ctx, e)
+}
+
+// event is the outbox event for p's current status.
+func (s *Service) event(p *store.Payment) (*store.Event, error) {
+	typ := "payment." + p.Status
+	body, err := json.Marshal(map[string]any{"type": typ, "data": NewView(p, nil)})
+	if err != nil {
+		return nil, err
+	}
+	return &store.Event{ID: id.New("evt"), MerchantID: p.MerchantID, Mode: p.Mode,
+		Type: typ, PaymentID: p.ID, Payload: body, CreatedAt: s.now()}, nil
 }
 
 func (s *Service) view(ctx context.Context, p *store.Payment, op *OperationRef) (*View, error) {

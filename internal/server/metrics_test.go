@@ -64,7 +64,8 @@ func TestMetrics(t *testing.T) {
 			refused = true // the breaker is open: Kasa no longer tries the bank
 		} else if err != nil {
 			t.Fatal(err)
-		} else if p.Status != client.StatusFailed {
+		} else if p.Status != client.StatusFailed && p.Status != client.StatusUnknown {
+			// unknown: a kept-alive connection the closing bank cut mid-request.
 			t.Fatalf("payment to a closed bank: %s", p.Status)
 		}
 	}
@@ -73,5 +74,7 @@ func TestMetrics(t *testing.T) {
 	}
 	body := scrape()
 	want(body, `kasa_pos_circuit_state{`+pos+`,state="open"} 1`, `kasa_pos_circuit_state{`+pos+`,state="closed"} 0`)
-	want(body, `kasa_bank_outcomes_total{operation="sale",outcome="not_sent",`+pos+`}`)
+	if !strings.Contains(body, `outcome="not_sent",`+pos) && !strings.Contains(body, `outcome="unknown",`+pos) {
+		t.Error("/metrics lacks the failed calls to the closed bank")
+	}
 }

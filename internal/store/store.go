@@ -618,4 +618,26 @@ type Tx interface {
 	// CompleteIdempotency is Store.CompleteIdempotency in the transaction
 	// that records the outcome the response describes.
 	CompleteIdempotency(ctx context.Context, rec *Idempotency) error
+
+	// InsertIntent writes a new payment and its first timeline row, after
+	// claiming idem (if not nil) in the same step; claimed is false if the
+	// key exists, and then nothing was written. PostgreSQL does it in one
+	// statement (one round trip).
+	InsertIntent(ctx context.Context, idem *Idempotency, p *Payment, t *Transaction) (claimed bool, err error)
+	// RecordOutcome writes a payment's new state, its timeline row, its
+	// outbox event and (if set) its stored response, in one step and only
+	// if the payment is still in the state the outcome replaces; written
+	// false means it was not, and nothing was written. The response is
+	// stored only if its key is still in progress (idemDone reports it).
+	RecordOutcome(ctx context.Context, o *Outcome) (written, idemDone bool, err error)
+}
+
+// Outcome is a payment state change for Tx.RecordOutcome.
+type Outcome struct {
+	Payment       *Payment  // the new state
+	PrevStatus    string    // the state it replaces: status…
+	PrevUpdatedAt time.Time // …and version
+	Transaction   *Transaction
+	Event         *Event
+	Idempotency   *Idempotency // a completed response, or nil
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kasapos/kasa/internal/store"
 )
@@ -148,4 +150,137 @@ func testIdempotencyInTx(t *testing.T, s store.Store) {
 	}
 	// A stored response is never overwritten.
 	wantErr(t, s.InTx(ctx, func(tx store.Tx) error { return tx.CompleteIdempotency(ctx, &done) }), store.ErrNotFound)
+}
+
+// testSaleSteps checks InsertIntent and RecordOutcome, the two steps of a
+// sale (one statement each on PostgreSQL).
+func testSaleSteps(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	m := mkMerchant(t, s)
+	p := newSale(m.ID, store.ModeTest, 4200)
+	p.Status, p.AuthorizedAmount, p.CapturedAmount, p.BankCode, p.AuthCode = store.StatusProcessing, 0, 0, "", ""
+	tr := &store.Transaction{ID: newID("trx"), PaymentID: p.ID, MerchantID: m.ID, Kind: store.KindSale,
+		Status: store.TxPending, Amount: p.Amount, Currency: "TRY", CreatedAt: base}
+	rec := &store.Idempotency{MerchantID: m.ID, Key: "test:" + newID("k"), Fingerprint: "fp", ResourceID: p.ID, CreatedAt: base}
+	var claimed bool
+	must(t, s.InTx(ctx, func(tx store.Tx) (err error) {
+		claimed, err = tx.InsertIntent(ctx, rec, p, tr)
+		return err
+	}))
+	if !claimed {
+		t.Fatal("a fresh key was not claimed")
+	}
+	got, err := s.GetPayment(ctx, m.ID, p.ID)
+	must(t, err)
+	if !reflect.DeepEqual(got, p) {
+		t.Fatalf("intent payment:\n got %+v\nwant %+v", got, p)
+	}
+	trs, err := s.ListTransactions(ctx, p.ID)
+	must(t, err)
+	if len(trs) != 1 || !reflect.DeepEqual(trs[0], tr) {
+		t.Fatalf("intent timeline: %+v", trs)
+	}
+	existing, _, err := s.ClaimIdempotency(ctx, &store.Idempotency{MerchantID: m.ID, Key: rec.Key, Fingerprint: "fp"})
+	must(t, err)
+	if existing == nil || existing.ResourceID != p.ID || existing.State != store.IdemInProgress {
+		t.Fatalf("intent claim: %+v", existing)
+	}
+
+	// The same key again: not claimed, nothing written.
+	other := newSale(m.ID, store.ModeTest, 100)
+	otr := &store.Transaction{ID: newID("trx"), PaymentID: other.ID, MerchantID: m.ID, Kind: store.KindSale,
+		Status: store.TxPending, Amount: 100, Currency: "TRY"}
+	again := &store.Idempotency{MerchantID: m.ID, Key: rec.Key, Fingerprint: "fp-2", ResourceID: other.ID}
+	must(t, s.InTx(ctx, func(tx store.Tx) (err error) {
+		claimed, err = tx.InsertIntent(ctx, again, other, otr)
+		return err
+	}))
+	if claimed {
+		t.Fatal("a held key was claimed again")
+	}
+	if _, err := s.GetPayment(ctx, m.ID, other.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the losing intent wrote its payment: %v", err)
+	}
+	if trs, _ := s.ListTransactions(ctx, other.ID); len(trs) != 0 {
+		t.Fatalf("the losing intent wrote its timeline: %+v", trs)
+	}
+	// Without a key.
+	must(t, s.InTx(ctx, func(tx store.Tx) (err error) {
+		claimed, err = tx.InsertIntent(ctx, nil, other, otr)
+		return err
+	}))
+	if _, err := s.GetPayment(ctx, m.ID, other.ID); !claimed || err != nil {
+		t.Fatalf("intent without a key: %v %v", claimed, err)
+	}
+
+	// The outcome, guarded by the state it replaces.
+	next := *p
+	next.Status, next.AuthorizedAmount, next.CapturedAmount = store.StatusSucceeded, p.Amount, p.Amount
+	next.BankCode, next.AuthCode, next.UpdatedAt = "00", "654321", base.Add(time.Second)
+	done := *tr
+	done.Status, done.BankCode, done.AuthCode, done.CompletedAt = store.TxApproved, "00", "654321", base.Add(time.Second)
+	ev := &store.Event{ID: newID("evt"), MerchantID: m.ID, Mode: p.Mode, Type: "payment.succeeded", PaymentID: p.ID,
+		Payload: []byte(`{"ok":true}`), CreatedAt: base.Add(time.Second)}
+	resp := *rec
+	resp.State, resp.ResponseStatus, resp.ResponseBody, resp.UpdatedAt = store.IdemDone, 201, []byte(`{"id":"x"}`), base.Add(time.Second)
+	outcome := &store.Outcome{Payment: &next, PrevStatus: p.Status, PrevUpdatedAt: p.UpdatedAt,
+		Transaction: &done, Event: ev, Idempotency: &resp}
+	var written, idemDone bool
+	record := func(o *store.Outcome) {
+		t.Helper()
+		must(t, s.InTx(ctx, func(tx store.Tx) (err error) {
+			written, idemDone, err = tx.RecordOutcome(ctx, o)
+			return err
+		}))
+	}
+	record(outcome)
+	if !written || !idemDone {
+		t.Fatalf("outcome: written %v, response stored %v", written, idemDone)
+	}
+	got, err = s.GetPayment(ctx, m.ID, p.ID)
+	must(t, err)
+	if !reflect.DeepEqual(got, &next) {
+		t.Fatalf("outcome payment:\n got %+v\nwant %+v", got, &next)
+	}
+	trs, _ = s.ListTransactions(ctx, p.ID)
+	evs, _ := s.ListEvents(ctx, p.ID)
+	if len(trs) != 1 || !reflect.DeepEqual(trs[0], &done) || len(evs) != 1 || string(evs[0].Payload) != `{"ok":true}` {
+		t.Fatalf("outcome timeline %+v, events %+v", trs, evs)
+	}
+	existing, _, err = s.ClaimIdempotency(ctx, &store.Idempotency{MerchantID: m.ID, Key: rec.Key, Fingerprint: "fp"})
+	must(t, err)
+	if existing.State != store.IdemDone || existing.ResponseStatus != 201 || string(existing.ResponseBody) != `{"id":"x"}` {
+		t.Fatalf("stored response: %+v", existing)
+	}
+
+	// A second outcome for the state that no longer is: nothing written.
+	late := *outcome
+	late.Event = &store.Event{ID: newID("evt"), MerchantID: m.ID, Mode: p.Mode, Type: "payment.failed", PaymentID: p.ID, Payload: []byte(`{}`)}
+	stale := next
+	stale.Status = store.StatusFailed
+	late.Payment = &stale
+	record(&late)
+	if written {
+		t.Fatal("an outcome for a replaced state was written")
+	}
+	got, _ = s.GetPayment(ctx, m.ID, p.ID)
+	evs, _ = s.ListEvents(ctx, p.ID)
+	if got.Status != store.StatusSucceeded || len(evs) != 1 {
+		t.Fatalf("the refused outcome changed something: %s, %d events", got.Status, len(evs))
+	}
+
+	// A response already stored (a stale take-over answered it) is kept;
+	// the outcome itself is still recorded.
+	o2 := newSale(m.ID, store.ModeTest, 100)
+	o2.Status = store.StatusProcessing
+	t2 := &store.Transaction{ID: newID("trx"), PaymentID: o2.ID, MerchantID: m.ID, Kind: store.KindSale, Status: store.TxPending, Amount: 100, Currency: "TRY"}
+	must(t, s.InTx(ctx, func(tx store.Tx) error { _, err := tx.InsertIntent(ctx, nil, o2, t2); return err }))
+	n2 := *o2
+	n2.Status = store.StatusDeclined
+	record(&store.Outcome{Payment: &n2, PrevStatus: o2.Status, PrevUpdatedAt: o2.UpdatedAt, Transaction: t2,
+		Event: &store.Event{ID: newID("evt"), MerchantID: m.ID, Mode: o2.Mode, Type: "payment.declined", PaymentID: o2.ID, Payload: []byte(`{}`)},
+		Idempotency: &resp})
+	if !written || idemDone {
+		t.Fatalf("outcome with a completed key: written %v, stored again %v", written, idemDone)
+	}
 }

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RollbackLeavesNothing", testRollback},
 		{"ConcurrentTransactions", testConcurrentTx},
 		{"IDEM1_IdempotencyInTx", testIdempotencyInTx},
+		{"SaleSteps", testSaleSteps},
 		{"TransactionTimeline", testTimeline},
 		{"Events", testEvents},
 		{"ListPaymentsKeyset", testListKeyset},
