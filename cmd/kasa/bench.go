@@ -27,7 +27,7 @@ func runBench(args []string) error {
 	fs.StringVar(&cfg.URL, "url", "", "base URL of a running Kasa (default: start one in process)")
 	fs.StringVar(&cfg.Key, "key", os.Getenv("KASA_BENCH_KEY"), "API key for --url (env KASA_BENCH_KEY)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", os.Getenv("KASA_DATABASE_URL"), "PostgreSQL URL for the in-process node, or the --url node's database for seeding (env KASA_DATABASE_URL); empty: SQLite in a temp dir")
-	fs.IntVar(&cfg.GroupCommit, "group-commit", 0, "in-process PostgreSQL node: group-commit committers (as kasa serve --group-commit)")
+	fs.IntVar(&cfg.GroupCommit, "group-commit", 4, "in-process PostgreSQL node: group-commit committers (as kasa serve --group-commit)")
 	fs.IntVar(&cfg.SeedRows, "seed-rows", 0, "list scenario: payments to insert before measuring")
 	fs.BoolVar(&cfg.NoDirect, "no-direct", false, "skip the direct simulator phase")
 	jsonOut := fs.Bool("json", false, "print the report as JSON")

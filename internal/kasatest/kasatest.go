@@ -84,6 +84,7 @@ func New(t *testing.T, backend, protocol string, pos func(*client.POSRequest)) *
 		BankTimeout: BankTimeout, ResolveEvery: time.Hour, Log: log}
 	if backend == "postgres" {
 		cfg.DatabaseURL = pgtest.DSN(t)
+		cfg.GroupCommit = 4 // as kasa serve does by default
 	}
 	sim, err := banksim.New(protocol, "")
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -66,6 +67,7 @@ func dialect(migrations fs.FS) sqlstore.Dialect {
 		NumberedPlaceholders: true,
 		LockSuffix:           " FOR UPDATE",
 		Classify:             classify,
+		Transient:            transient,
 		MigrationLock:        fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockID),
 		Migrations:           migrations,
 	}
@@ -85,6 +87,13 @@ func OpenReplica(ctx context.Context, dsn string) (store.Store, error) {
 }
 
 // SQLSTATE classes: https://www.postgresql.org/docs/current/errcodes-appendix.html
+// transient reports a transaction rollback (SQLSTATE class 40: deadlock,
+// serialization failure): the same work may succeed when run again.
+func transient(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && strings.HasPrefix(e.Code, "40")
+}
+
 func classify(err error) error {
 	var e *pgconn.PgError
 	if !errors.As(err, &e) {

@@ -23,6 +23,9 @@ type Dialect struct {
 	// Classify maps a driver error to store.ErrConflict (unique violation),
 	// store.ErrInvariant (CHECK, foreign key or NOT NULL violation) or nil.
 	Classify func(error) error
+	// Transient, if set, reports an error after which the same transaction
+	// may succeed when run again (a deadlock between concurrent batches).
+	Transient func(error) bool
 	// MigrationLock, if not empty, runs first in the migration transaction so
 	// that concurrent Opens of one database apply migrations one at a time.
 	MigrationLock string

@@ -151,7 +151,8 @@ func guarded(fn func(store.Tx) error, t store.Tx) (err error, panicked any) {
 // returns an error or panics, the whole transaction is rolled back, that
 // call gets its result (its writes are gone, as they must be), and the
 // others run again in a fresh transaction without it. A second failure in
-// one batch, or a failed begin or commit, sends the rest to runAlone.
+// one batch, a transient one (a deadlock between batches), or a failed
+// begin or commit, sends the rest to runAlone.
 func (s *Store) runBatch(calls []*txCall) {
 	ctx := context.Background()
 	pending := calls
@@ -176,6 +177,14 @@ func (s *Store) runBatch(calls []*txCall) {
 				failed = i
 				break
 			}
+		}
+		if failed >= 0 && s.d.Transient != nil && s.d.Transient(pending[failed].err) {
+			// Not the call's own failure (e.g. a deadlock with another
+			// batch, whose victim is the whole transaction): every call,
+			// that one included, runs again alone.
+			_ = sqlTx.Rollback()
+			s.runAlone(pending)
+			return
 		}
 		if failed >= 0 {
 			_ = sqlTx.Rollback()

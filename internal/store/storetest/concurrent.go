@@ -278,7 +278,7 @@ func testSaleSteps(t *testing.T, s store.Store) {
 	n2 := *o2
 	n2.Status = store.StatusDeclined
 	record(&store.Outcome{Payment: &n2, PrevStatus: o2.Status, PrevUpdatedAt: o2.UpdatedAt, Transaction: t2,
-		Event: &store.Event{ID: newID("evt"), MerchantID: m.ID, Mode: o2.Mode, Type: "payment.declined", PaymentID: o2.ID, Payload: []byte(`{}`)},
+		Event:       &store.Event{ID: newID("evt"), MerchantID: m.ID, Mode: o2.Mode, Type: "payment.declined", PaymentID: o2.ID, Payload: []byte(`{}`)},
 		Idempotency: &resp})
 	if !written || idemDone {
 		t.Fatalf("outcome with a completed key: written %v, stored again %v", written, idemDone)
