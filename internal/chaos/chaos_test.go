@@ -27,6 +27,7 @@ import (
 	"github.com/kasapos/kasa/client"
 	"github.com/kasapos/kasa/internal/banksim"
 	"github.com/kasapos/kasa/internal/secret"
+	"github.com/kasapos/kasa/internal/store/pgtest"
 )
 
 var (
@@ -134,7 +135,13 @@ func TestChaosKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("chaos test skipped in -short mode")
 	}
-	env := []string{"KASA_MASTER_KEYS=" + secret.NewKeyringSpec(1)}
+	t.Run("sqlite", func(t *testing.T) { chaos(t, "") })
+	// PostgreSQL with kasa serve's defaults, group commit included.
+	t.Run("postgres", func(t *testing.T) { chaos(t, pgtest.DSN(t)) })
+}
+
+func chaos(t *testing.T, databaseURL string) {
+	env := []string{"KASA_MASTER_KEYS=" + secret.NewKeyringSpec(1), "KASA_DATABASE_URL=" + databaseURL}
 	dataDir := t.TempDir()
 
 	// The bank: a separate process that outlives every Kasa crash.
