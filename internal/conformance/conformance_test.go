@@ -270,27 +270,7 @@ func threeD(t *testing.T, e *kasatest.Env, model string) {
 		}
 		wantStatus(t, get(t, e, other.ID), "requires_action")
 	})
-	t.Run("WrongCode", func(t *testing.T) {
-		p := create3D(t, e, model)
-		final, _, _, err := drive(e, model, p, kasatest.ACS{Code: "000000"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		wantStatus(t, get(t, e, p.ID), client.StatusDeclined)
-		if !strings.Contains(final, "status=declined") {
-			t.Fatalf("returned to %s", final)
-		}
-	})
-	t.Run("Cancel", func(t *testing.T) {
-		p := create3D(t, e, model)
-		if _, _, _, err := drive(e, model, p, kasatest.ACS{Cancel: true}); err != nil {
-			t.Fatal(err)
-		}
-		wantStatus(t, get(t, e, p.ID), client.StatusDeclined)
-		if n := e.Sim.Book().ApprovedAuths(p.BankOrderID); n != 0 {
-			t.Fatal("a cancelled 3D payment was charged")
-		}
-	})
+	refusedByCustomer(t, e, model)
 	if model == gateway.Model3D && !e.Sim.POS().NoHalfSecure {
 		// 3DS-4: half-secure (attempted) authentication proceeds only where
 		// the POS allows it.
@@ -355,6 +335,32 @@ func threeD(t *testing.T, e *kasatest.Env, model string) {
 			t.Fatalf("genuine callback after a forged one: %d %v", st, err)
 		}
 		wantStatus(t, get(t, e, p.ID), client.StatusSucceeded)
+	})
+}
+
+// refusedByCustomer: a wrong one-time code and a cancel on the ACS page
+// each end declined, back at the merchant, with nothing charged.
+func refusedByCustomer(t *testing.T, e *kasatest.Env, model string) {
+	t.Run("WrongCode", func(t *testing.T) {
+		p := create3D(t, e, model)
+		final, _, _, err := drive(e, model, p, kasatest.ACS{Code: "000000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, get(t, e, p.ID), client.StatusDeclined)
+		if !strings.Contains(final, "status=declined") {
+			t.Fatalf("returned to %s", final)
+		}
+	})
+	t.Run("Cancel", func(t *testing.T) {
+		p := create3D(t, e, model)
+		if _, _, _, err := drive(e, model, p, kasatest.ACS{Cancel: true}); err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, get(t, e, p.ID), client.StatusDeclined)
+		if n := e.Sim.Book().ApprovedAuths(p.BankOrderID); n != 0 {
+			t.Fatal("a cancelled 3D payment was charged")
+		}
 	})
 }
 

@@ -205,27 +205,7 @@ func notified3D(t *testing.T, e *kasatest.Env, r *relay, model string) {
 			t.Fatal("a refused notification changed the payment")
 		}
 	})
-	t.Run("WrongCode", func(t *testing.T) {
-		p := create3D(t, e, model)
-		final, _, _, err := drive(e, model, p, kasatest.ACS{Code: "000000"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		wantStatus(t, get(t, e, p.ID), client.StatusDeclined)
-		if !strings.Contains(final, "status=declined") {
-			t.Fatalf("returned to %s", final)
-		}
-	})
-	t.Run("Cancel", func(t *testing.T) {
-		p := create3D(t, e, model)
-		if _, _, _, err := drive(e, model, p, kasatest.ACS{Cancel: true}); err != nil {
-			t.Fatal(err)
-		}
-		wantStatus(t, get(t, e, p.ID), client.StatusDeclined)
-		if n := e.Sim.Book().ApprovedAuths(p.BankOrderID); n != 0 {
-			t.Fatal("a cancelled 3D payment was charged")
-		}
-	})
+	refusedByCustomer(t, e, model)
 	t.Run("ForgedHash", func(t *testing.T) {
 		p := create3D(t, e, model)
 		// The first delivery reaches Kasa forged and the bank is told to
