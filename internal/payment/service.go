@@ -479,6 +479,7 @@ func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transac
 	var view *View
 	op := &OperationRef{Requested: requested, BankOperation: t.Kind, TransactionID: t.ID}
 	var stored store.Idempotency
+	var completed bool
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
 		cur, err := tx.LockPayment(ctx, p.MerchantID, p.ID)
 		if err != nil {
@@ -524,7 +525,15 @@ func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transac
 		stored = *idem.Record
 		stored.State, stored.UpdatedAt = store.IdemDone, s.now()
 		stored.ResponseStatus, stored.ResponseBody = idem.Render(view)
-		return tx.CompleteIdempotency(ctx, &stored)
+		err = tx.CompleteIdempotency(ctx, &stored)
+		if errors.Is(err, store.ErrNotFound) {
+			// A stale take-over answered the key already; the outcome
+			// itself must still be recorded.
+			completed = false
+			return nil
+		}
+		completed = err == nil
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -533,7 +542,9 @@ func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transac
 	s.log().Info("payment", "payment_id", out.ID, "status", out.Status, "pos_id", out.POSID,
 		"bank_code", res.BankCode, "latency_ms", t.LatencyMS)
 	if view != nil {
-		idem.Completed, idem.Status, idem.Body = true, stored.ResponseStatus, stored.ResponseBody
+		if completed {
+			idem.Completed, idem.Status, idem.Body = true, stored.ResponseStatus, stored.ResponseBody
+		}
 		return view, nil
 	}
 	op.Status, op.Amount = t.Status, t.Amount

@@ -11,21 +11,21 @@ import (
 	"github.com/kasapos/kasa/internal/store"
 )
 
-// Group commit. A sale commits twice or more (intent before the bank call,
-// outcome after, plus its idempotency record), and on SQLite every commit
-// holds the only writer and writes each page it dirtied to the WAL: a CPU
-// profile of `kasa bench` showed the writer saturated with a core to spare.
-// So concurrent InTx calls are queued to committers, and each committer runs
-// whatever is queued when it becomes free in ONE database transaction, each
-// call inside its own savepoint, and commits once. Every caller still returns
-// only after its own work is committed (or rolled back), so durability and
-// the intent/outcome ordering are exactly as before; under no load a batch
-// is one call and costs what it did.
+// Group commit. A sale commits twice (intent before the bank call, outcome
+// after), and on SQLite every commit holds the only writer and writes each
+// page it dirtied to the WAL: a CPU profile of `kasa bench` showed the writer
+// saturated with a core to spare. So concurrent InTx calls are queued to
+// committers, and each committer runs whatever is queued when it becomes
+// free in ONE database transaction and commits once. Every caller still
+// returns only after its own work is committed (or rolled back), so
+// durability and the intent/outcome ordering are exactly as before; under no
+// load a batch is one call and costs what it did.
 //
 // A call's error or panic rolls back its own work only (see runBatch).
-// Statements in a batch run with the batch's context, not the caller's: a client that hangs
-// up must not interrupt a statement and with it its neighbours' work (SQLite
-// rolls back the whole transaction on an interrupted write).
+// Statements in a batch run with the batch's context, not the caller's: a
+// client that hangs up must not interrupt a statement and with it its
+// neighbours' work (SQLite rolls back the whole transaction on an
+// interrupted write).
 
 var errClosed = errors.New("sqlstore: store closed")
 
