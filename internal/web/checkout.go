@@ -229,6 +229,7 @@ func (s *Server) openLink(w http.ResponseWriter, r *http.Request) {
 // showCheckout renders a session by its state: the card form, a receipt, a
 // wait page, or the way back to the merchant.
 func (s *Server) showCheckout(w http.ResponseWriter, r *http.Request) {
+	rememberLang(w, r)
 	lang := pickLang(r)
 	st, err := s.co.Open(r.Context(), r.PathValue("id"))
 	if err != nil {

@@ -381,6 +381,27 @@ func TestCheckout3DSecure(t *testing.T) {
 	}
 	wantContains(t, get(t, cs.URL+"?lang=en").body, "3-D Secure verification was not completed", `name="number"`)
 
+	// A customer who chose English keeps it after the bank's pages, whose
+	// way back carries no ?lang=: the choice is a cookie of the checkout path.
+	en := get(t, cs.URL+"?lang=en")
+	var c *http.Cookie
+	for _, k := range (&http.Response{Header: en.header}).Cookies() {
+		if k.Name == "kasa_checkout_lang" {
+			c = k
+		}
+	}
+	if c == nil || c.Value != "en" || c.Path != "/checkout/" || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("language cookie: %+v", c)
+	}
+	req, _ := http.NewRequest(http.MethodGet, cs.URL, nil)
+	req.Header.Set("Accept-Language", "tr-TR")
+	req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantContains(t, read(t, resp).body, "3-D Secure verification was not completed")
+
 	p = submit(t, cs.URL, card(t, cs.URL, goodPAN))
 	if p.status != http.StatusSeeOther || !strings.Contains(p.loc, "/3ds/") || strings.Contains(p.loc, first.ID) {
 		t.Fatalf("second attempt: %d %q", p.status, p.loc)

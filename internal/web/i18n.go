@@ -109,6 +109,11 @@ func pickLang(r *http.Request) string {
 			return v
 		}
 	}
+	if c, err := r.Cookie(langCookie); err == nil {
+		if _, ok := texts[c.Value]; ok {
+			return c.Value
+		}
+	}
 	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
 		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
 		switch {
@@ -119,6 +124,21 @@ func pickLang(r *http.Request) string {
 		}
 	}
 	return "tr"
+}
+
+// langCookie keeps a customer's explicit ?lang= choice across the bank's 3D
+// pages, whose way back to the checkout page carries no query of ours.
+// SameSite=Lax still reaches the top-level GET that ends that round trip.
+const langCookie = "kasa_checkout_lang"
+
+// rememberLang stores an explicit ?lang= choice for the checkout pages.
+func rememberLang(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query().Get("lang")
+	if _, ok := texts[v]; !ok {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: v, Path: "/checkout/", MaxAge: 86400,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 }
 
 var symbols = map[string]string{"TRY": "₺", "USD": "$", "EUR": "€", "GBP": "£"}
