@@ -42,10 +42,10 @@ const (
 
 // Credential keys.
 const (
-	CredMerchantID = "merchant_id"
-	CredCustomerID = "customer_id"
-	CredUserName   = "user_name"
-	CredPassword   = "password"
+	CredMerchantID = boa.CredMerchantID
+	CredCustomerID = boa.CredCustomerID
+	CredUserName   = boa.CredUserName
+	CredPassword   = boa.CredPassword
 )
 
 // Gate and SOAP paths, relative to the API endpoint (…/Home) and its host.
@@ -56,14 +56,9 @@ const (
 )
 
 var descriptor = &gateway.Descriptor{
-	Name:  Name,
-	Title: "Kuveyt Türk (BOA)",
-	Credentials: []gateway.CredentialField{
-		{Key: CredMerchantID, Label: "MerchantId (Mağaza Kodu)", Help: "Virtual POS store number the bank sent with the approval.", Required: true},
-		{Key: CredCustomerID, Label: "CustomerId (Müşteri Numarası)", Help: "The merchant's customer number at Kuveyt Türk.", Required: true},
-		{Key: CredUserName, Label: "UserName (API kullanıcı adı)", Help: "User with the API role created in the bank's corporate panel.", Required: true},
-		{Key: CredPassword, Label: "Password (API kullanıcı şifresi)", Help: "Password of that API user; it also keys every HashData.", Secret: true, Required: true},
-	},
+	Name:         Name,
+	Title:        "Kuveyt Türk (BOA)",
+	Credentials:  boa.Credentials("Kuveyt Türk"),
 	Currencies:   []money.Currency{money.TRY, money.USD, money.EUR},
 	ThreeDModels: []string{gateway.Model3D},
 	Presets:      Presets(),

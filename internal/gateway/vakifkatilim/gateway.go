@@ -93,10 +93,10 @@ const (
 
 // Credential keys.
 const (
-	CredMerchantID = "merchant_id"
-	CredCustomerID = "customer_id"
-	CredUserName   = "user_name"
-	CredPassword   = "password"
+	CredMerchantID = boa.CredMerchantID
+	CredCustomerID = boa.CredCustomerID
+	CredUserName   = boa.CredUserName
+	CredPassword   = boa.CredPassword
 )
 
 // Gate operations, relative to the API endpoint (…/VirtualPOS.Gateway/Home).
@@ -117,14 +117,9 @@ const (
 )
 
 var descriptor = &gateway.Descriptor{
-	Name:  Name,
-	Title: "Vakıf Katılım (BOA)",
-	Credentials: []gateway.CredentialField{
-		{Key: CredMerchantID, Label: "MerchantId (Mağaza Kodu)", Help: "Virtual POS store number the bank sent with the approval.", Required: true},
-		{Key: CredCustomerID, Label: "CustomerId (Müşteri Numarası)", Help: "The merchant's customer number at Vakıf Katılım.", Required: true},
-		{Key: CredUserName, Label: "UserName (API kullanıcı adı)", Help: "User with the API role created in the bank's merchant panel.", Required: true},
-		{Key: CredPassword, Label: "Password (API kullanıcı şifresi)", Help: "Password of that API user; its SHA-1 (HashPassword) keys every HashData.", Secret: true, Required: true},
-	},
+	Name:         Name,
+	Title:        "Vakıf Katılım (BOA)",
+	Credentials:  boa.Credentials("Vakıf Katılım"),
 	Currencies:   []money.Currency{money.TRY, money.USD, money.EUR, money.GBP, money.RUB},
 	ThreeDModels: []string{gateway.Model3D, gateway.Model3DHost},
 	Presets:      Presets(),
