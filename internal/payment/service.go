@@ -293,24 +293,7 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 		kind = store.KindPreAuth
 	}
 	t := s.newTx(p, kind, p.Amount)
-	if err := s.Store.InTx(ctx, func(tx store.Tx) error {
-		var rec *store.Idempotency
-		if c.Idem != nil {
-			c.Idem.Record.ResourceID = p.ID
-			rec = c.Idem.Record
-		}
-		ok, err := tx.InsertIntent(ctx, rec, p, t)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return ErrIdempotencyTaken
-		}
-		if c.IdempotencyKey == "" || c.Idem != nil {
-			return nil
-		}
-		return tx.SetIdempotencyResource(ctx, c.MerchantID, c.IdempotencyKey, p.ID)
-	}); err != nil {
+	if err := s.Store.InTx(ctx, func(tx store.Tx) error { return s.insertIntent(ctx, tx, c, p, t) }); err != nil {
 		return nil, c.Idem.failed(err)
 	}
 	c.Idem.claimed()
@@ -350,23 +333,23 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 	return s.finish(ctx, p, t, res, "sale", c.Idem)
 }
 
-// insertPayment writes the payment and names it in its idempotency record in
-// one transaction, so a retry after a crash at any later point finds it
-// instead of charging again, and a crash before finds neither. With an
-// IdemClaim the record itself is inserted here.
-func (s *Service) insertPayment(ctx context.Context, tx store.Tx, c Caller, p *store.Payment) error {
+// insertIntent writes the payment with its first timeline row and names it
+// in its idempotency record, in the caller's transaction, so a retry after a
+// crash at any later point finds it instead of charging again, and a crash
+// before finds neither. With an IdemClaim the record itself is inserted
+// here; ErrIdempotencyTaken means another request holds the key.
+func (s *Service) insertIntent(ctx context.Context, tx store.Tx, c Caller, p *store.Payment, t *store.Transaction) error {
+	var rec *store.Idempotency
 	if c.Idem != nil {
 		c.Idem.Record.ResourceID = p.ID
-		ok, err := tx.ClaimIdempotency(ctx, c.Idem.Record)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return ErrIdempotencyTaken
-		}
+		rec = c.Idem.Record
 	}
-	if err := tx.InsertPayment(ctx, p); err != nil {
+	ok, err := tx.InsertIntent(ctx, rec, p, t)
+	if err != nil {
 		return err
+	}
+	if !ok {
+		return ErrIdempotencyTaken
 	}
 	if c.IdempotencyKey == "" || c.Idem != nil {
 		return nil

@@ -171,10 +171,7 @@ func (s *Service) create3D(ctx context.Context, c Caller, r *CreateRequest, v *v
 	p.Status, p.ThreeDModel, p.ReturnURL = store.StatusRequiresAction, model, r.ReturnURL
 	t := s.newTx(p, store.KindThreeD, p.Amount)
 	if err := s.Store.InTx(ctx, func(tx store.Tx) error {
-		if err := s.insertPayment(ctx, tx, c, p); err != nil {
-			return err
-		}
-		if err := tx.InsertTransaction(ctx, t); err != nil {
+		if err := s.insertIntent(ctx, tx, c, p, t); err != nil {
 			return err
 		}
 		return s.emit(ctx, tx, p)

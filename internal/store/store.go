@@ -612,9 +612,6 @@ type Tx interface {
 	// SetIdempotencyResource names the payment an in-progress key created,
 	// in the transaction that creates it: a retry finds both or neither.
 	SetIdempotencyResource(ctx context.Context, merchantID, key, resourceID string) error
-	// ClaimIdempotency inserts rec as in progress (with its ResourceID) in
-	// the transaction that creates the resource; false if the key exists.
-	ClaimIdempotency(ctx context.Context, rec *Idempotency) (bool, error)
 	// CompleteIdempotency is Store.CompleteIdempotency in the transaction
 	// that records the outcome the response describes.
 	CompleteIdempotency(ctx context.Context, rec *Idempotency) error

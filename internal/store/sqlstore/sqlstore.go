@@ -415,10 +415,6 @@ func (s *Store) CompleteIdempotency(ctx context.Context, rec *store.Idempotency)
 	return s.write(ctx, func(c conn) error { return completeIdempotency(ctx, c, rec) })
 }
 
-func (t *tx) ClaimIdempotency(ctx context.Context, rec *store.Idempotency) (bool, error) {
-	return claimIdempotency(ctx, t.c, rec)
-}
-
 func (t *tx) CompleteIdempotency(ctx context.Context, rec *store.Idempotency) error {
 	return completeIdempotency(ctx, t.c, rec)
 }

@@ -107,27 +107,28 @@ func testIdempotencyInTx(t *testing.T, s store.Store) {
 	m := mkMerchant(t, s)
 	p := newSale(m.ID, store.ModeTest, 100)
 	rec := store.Idempotency{MerchantID: m.ID, Key: "test:" + newID("k"), Fingerprint: "fp", ResourceID: p.ID}
+	intent := func(p *store.Payment) *store.Transaction {
+		return &store.Transaction{ID: newID("trx"), PaymentID: p.ID, MerchantID: m.ID, Kind: store.KindSale,
+			Status: store.TxPending, Amount: p.Amount, Currency: "TRY"}
+	}
 	must(t, s.InTx(ctx, func(tx store.Tx) error {
-		ok, err := tx.ClaimIdempotency(ctx, &rec)
+		ok, err := tx.InsertIntent(ctx, &rec, p, intent(p))
 		if err != nil || !ok {
 			return fmt.Errorf("claim: %v %v", ok, err)
 		}
-		return tx.InsertPayment(ctx, p)
+		return nil
 	}))
 	// A second claim of the key in another transaction loses and writes nothing.
 	other := newSale(m.ID, store.ModeTest, 100)
 	again := rec
 	again.Fingerprint = "fp-2"
 	err := s.InTx(ctx, func(tx store.Tx) error {
-		ok, err := tx.ClaimIdempotency(ctx, &again)
+		ok, err := tx.InsertIntent(ctx, &again, other, intent(other))
 		if err != nil {
 			return err
 		}
 		if ok {
 			t.Error("a held key was claimed twice")
-		}
-		if err := tx.InsertPayment(ctx, other); err != nil {
-			return err
 		}
 		return errBoom // what payment.Create does on a lost claim
 	})
