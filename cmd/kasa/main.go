@@ -93,7 +93,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&cfg.DataDir, "data-dir", ".kasa", "directory for the SQLite database and the dev key file")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", os.Getenv("KASA_DATABASE_URL"), "PostgreSQL URL (postgres://…); empty uses SQLite in --data-dir")
 	fs.StringVar(&cfg.ReadDatabaseURL, "database-read-url", "", "PostgreSQL read replica for the dashboard's lists, exports and analytics (default: the primary)")
-	fs.IntVar(&cfg.GroupCommit, "group-commit", 4, "PostgreSQL: committer goroutines that batch concurrent transactions into shared commits (0: off; SQLite always batches)")
+	fs.IntVar(&cfg.GroupCommit, "group-commit", 4, "PostgreSQL: committer slots that batch concurrent transactions into shared commits (0: off; SQLite always batches)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", false, "serve HTTPS with an ephemeral self-signed certificate for localhost/127.0.0.1 (development only)")
@@ -104,6 +104,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL browsers and banks use to reach Kasa (default: the listen URL)")
 	fs.StringVar(&cfg.ReconcileAt, "reconcile-at", "", "daily end-of-day reconciliation of the previous day at HH:MM Istanbul time (default off)")
 	fs.StringVar(&cfg.MetricsToken, "metrics-token", "", "bearer token required on /metrics (default: /metrics is open; keep it on a private network)")
+	gcFlag(fs) // gc.go
 	cfg.MasterKeys = os.Getenv("KASA_MASTER_KEYS")
 	envFlags(fs) // envflags.go: KASA_<FLAG> for every flag above
 }
@@ -135,6 +136,7 @@ func runServe(args []string, log *slog.Logger) error {
 }
 
 func start(cfg server.Config) (*server.Kasa, error) {
+	applyGC()
 	if cfg.MasterKeys == "" {
 		cfg.Log.Warn("KASA_MASTER_KEYS is not set: using the dev key file in the data dir; set it in production")
 	}

@@ -29,10 +29,11 @@ const (
 	ScenarioThreeD   = "3d"        // 3D model: create, customer through gate + ACS, callback, provisioning
 	ScenarioList     = "list"      // GET /v1/payments over a seeded history
 	ScenarioRouting  = "routing"   // routing.Router.Decide alone, in process
+	ScenarioStore    = "store"     // a sale's two store transactions alone, in process: the storage floor
 )
 
 // Scenarios lists every scenario name.
-var Scenarios = []string{ScenarioSale, ScenarioSaleIdem, ScenarioRefund, ScenarioThreeD, ScenarioList, ScenarioRouting}
+var Scenarios = []string{ScenarioSale, ScenarioSaleIdem, ScenarioRefund, ScenarioThreeD, ScenarioList, ScenarioRouting, ScenarioStore}
 
 // Config is one benchmark run.
 type Config struct {
@@ -277,6 +278,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		kasaOp = op{do: env.KasaList}
 		cfg.NoDirect = true // no bank call: nothing to compare with
+	case ScenarioStore:
+		if env.Node == nil {
+			return nil, errStoreNeedsLocal
+		}
+		kasaOp = op{do: env.StoreSale}
+		cfg.NoDirect = true
 	}
 	if !cfg.NoDirect {
 		if cfg.Warmup > 0 {

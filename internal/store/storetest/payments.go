@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -564,5 +565,55 @@ func testListAmountAndBank(t *testing.T, s store.Store) {
 	}
 	if got := list(store.PaymentFilter{Bank: "garanti", MinAmount: 5000}); !slices.Equal(got, []int64{6000}) {
 		t.Errorf("bank and amount: %v", got)
+	}
+}
+
+// testListUsesIndexes holds every list filter to an index and the default
+// list to index order (no sort): the list must stay fast at 10M payments
+// (issue #8), and a filter that drifts to a full scan would pass every
+// functional test on a small table.
+func testListUsesIndexes(t *testing.T, s store.Store) {
+	ex, ok := s.(interface {
+		ExplainListPayments(ctx context.Context, f store.PaymentFilter, noSeqScan bool) (string, error)
+	})
+	if !ok {
+		t.Skipf("%T cannot explain its queries", s)
+	}
+	m := mkMerchant(t, s)
+	f := func(mod func(*store.PaymentFilter)) store.PaymentFilter {
+		pf := store.PaymentFilter{MerchantID: m.ID, Mode: store.ModeLive, Limit: 20}
+		mod(&pf)
+		return pf
+	}
+	for _, tc := range []struct {
+		name   string
+		filter store.PaymentFilter
+		index  string
+		sorted bool // newest first straight from the index
+	}{
+		{"default", f(func(*store.PaymentFilter) {}), "payments_list", true},
+		{"next page", f(func(p *store.PaymentFilter) { p.BeforeTime, p.BeforeID = base, "pay_x" }), "payments_list", true},
+		{"created before", f(func(p *store.PaymentFilter) { p.To = base }), "payments_list", true},
+		{"settled status", f(func(p *store.PaymentFilter) { p.Status = store.StatusDeclined }), "payments_list_status", true},
+		{"open status", f(func(p *store.PaymentFilter) { p.Status = store.StatusUnknown }), "payments_list_status", true},
+		{"order id", f(func(p *store.PaymentFilter) { p.OrderID = "SO-1" }), "payments_list_order", true},
+		{"last four", f(func(p *store.PaymentFilter) { p.Last4 = "0012" }), "payments_list_last4", true},
+		{"checkout session", f(func(p *store.PaymentFilter) { p.CheckoutSessionID = "cs_x" }), "payments_checkout_session", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan, err := ex.ExplainListPayments(t.Context(), tc.filter, true)
+			must(t, err)
+			if !strings.Contains(plan, tc.index) {
+				t.Fatalf("plan does not use %s:\n%s", tc.index, plan)
+			}
+			for _, bad := range []string{"Seq Scan on payments", "SCAN payments\n"} {
+				if strings.Contains(plan, bad) {
+					t.Fatalf("plan scans the table:\n%s", plan)
+				}
+			}
+			if tc.sorted && (strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "Sort")) {
+				t.Fatalf("plan sorts instead of reading the index in order:\n%s", plan)
+			}
+		})
 	}
 }

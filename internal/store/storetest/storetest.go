@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Events", testEvents},
 		{"ListPaymentsKeyset", testListKeyset},
 		{"ListPaymentsFilters", testListFilters},
+		{"ListPaymentsUseIndexes", testListUsesIndexes},
 		{"ModeIsolation", testModeIsolation},
 		{"IDEM4_PaymentsToResolve", testPaymentsToResolve},
 		{"IDEM6_MoneyInvariants", testMoneyInvariants},
