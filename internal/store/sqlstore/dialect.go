@@ -4,6 +4,8 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Dialect is what differs between the SQL backends. Queries are written once
@@ -42,6 +44,29 @@ func (d *Dialect) rebind(query string) string {
 	if !d.NumberedPlaceholders || !strings.Contains(query, "?") {
 		return query
 	}
+	// The queries are a fixed set of shapes (arguments are placeholders), so
+	// each is rewritten once: the rewrite was ~5 % of a PostgreSQL node's
+	// CPU in `kasa bench --scenario store`.
+	if r, ok := rebound.Load(query); ok {
+		return r.(string)
+	}
+	r := renumber(query)
+	if reboundN.Add(1) <= maxRebound {
+		rebound.Store(query, r)
+	}
+	return r
+}
+
+// The rebind memo, shared by every PostgreSQL store in the process (the
+// rewrite depends on the query alone). Bounded in case a caller ever builds
+// queries with values in them.
+var (
+	rebound    sync.Map
+	reboundN   atomic.Int64
+	maxRebound = int64(4096)
+)
+
+func renumber(query string) string {
 	var b strings.Builder
 	b.Grow(len(query) + 16)
 	n, quoted := 0, false

@@ -1,4 +1,6 @@
 -- Performance (issue #8). Keep in step with the other backend's migrations.
+-- Rebuilding these indexes on a large payments table takes minutes and
+-- blocks writes meanwhile: run `kasa migrate` in a maintenance window.
 --
 -- Same shape as on SQLite, where the newest-first declaration cost pages:
 -- ascending list indexes; newest-first lists scan them backwards.

@@ -1,4 +1,6 @@
 -- Performance (issue #8). Keep in step with the other backend's migrations.
+-- Rebuilding these indexes on a large payments table takes minutes and
+-- blocks writes meanwhile: run `kasa migrate` in a maintenance window.
 --
 -- The list indexes were declared newest first (created_at DESC, id DESC),
 -- so every new payment went to the front of its merchant's range, a spot
