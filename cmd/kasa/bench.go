@@ -30,7 +30,7 @@ func runBench(args []string) error {
 	fs.IntVar(&cfg.GroupCommit, "group-commit", 4, "in-process PostgreSQL node: group-commit committers (as kasa serve --group-commit)")
 	fs.IntVar(&cfg.SeedRows, "seed-rows", 0, "list scenario: payments to insert before measuring")
 	fs.BoolVar(&cfg.NoDirect, "no-direct", false, "skip the direct simulator phase")
-	gcFlag(fs)
+	gcFlags(fs)
 	jsonOut := fs.Bool("json", false, "print the report as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured phases to this file (in process: server, simulator and load generator together)")
 	if err := parse(fs, args); err != nil {

@@ -261,7 +261,7 @@ func (s *Service) create(ctx context.Context, cs *store.CheckoutSession, key str
 		Amount: cs.Amount, Currency: cs.Currency, Capture: &cs.Capture, Installments: in.Installments,
 		OrderID: cs.OrderID, Description: cs.Description, Card: in.Card,
 		Customer: payment.CustomerInput{IP: in.ClientIP}, POSID: cs.POSID, ThreeD: cs.ThreeD,
-		ReturnURL: s.URL(cs.ID), CheckoutSessionID: cs.ID,
+		ReturnURL: s.URL(cs.ID), CheckoutSessionID: cs.ID, PaymentLinkID: cs.PaymentLinkID,
 	}
 	v, err := s.Payments.Create(ctx, payment.Caller{MerchantID: cs.MerchantID, Mode: cs.Mode, IdempotencyKey: key}, req)
 	if err != nil {

@@ -112,6 +112,9 @@ type CreateRequest struct {
 	// Such a payment's 3D Secure returns to the checkout page itself
 	// (ReturnURL is <public url>/checkout/<id>), not to the merchant.
 	CheckoutSessionID string `json:"-"`
+	// PaymentLinkID is set by the hosted checkout for a session a payment
+	// link opened, never from JSON.
+	PaymentLinkID string `json:"-"`
 }
 
 // Caller identifies who is acting: a merchant in a mode, and the idempotency
@@ -373,7 +376,7 @@ func (s *Service) newPayment(c Caller, r *CreateRequest, v *validated, route *ro
 		Capture: r.Capture == nil || *r.Capture, CardBIN: v.card.PAN.BIN(), CardLast4: v.card.PAN.Last4(),
 		CardBrand: cardBrand(v.card.PAN), CardHolder: v.card.Holder, Description: r.Description,
 		CustomerEmail: r.Customer.Email, CustomerIP: r.Customer.IP, RoutingReason: ch.Explain(),
-		CheckoutSessionID: r.CheckoutSessionID, CreatedAt: now, UpdatedAt: now,
+		CheckoutSessionID: r.CheckoutSessionID, PaymentLinkID: r.PaymentLinkID, CreatedAt: now, UpdatedAt: now,
 	}
 }
 

@@ -139,8 +139,10 @@ type Payment struct {
 	ReturnURL      string
 	RoutingReason  string
 	// CheckoutSessionID names the hosted checkout session the payment was
-	// made on ("" for API payments); it ties a payment link to its payments.
+	// made on ("" for API payments), and PaymentLinkID the link that opened
+	// that session ("" if none): a link's payments are listed by it.
 	CheckoutSessionID string
+	PaymentLinkID     string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 }

@@ -92,6 +92,7 @@ var payments = newTable("payments", func(p *store.Payment) []field {
 		{"return_url", &p.ReturnURL, false},
 		{"routing_reason", &p.RoutingReason, false},
 		{"checkout_session_id", &p.CheckoutSessionID, true},
+		{"payment_link_id", &p.PaymentLinkID, true},
 		{"created_at", micros{&p.CreatedAt}, true},
 		{"updated_at", micros{&p.UpdatedAt}, false},
 	}

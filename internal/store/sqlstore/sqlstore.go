@@ -332,7 +332,7 @@ func listPaymentsQuery(f store.PaymentFilter) (string, []any, error) {
 		add("checkout_session_id <> ''")
 	}
 	if f.PaymentLinkID != "" {
-		add("checkout_session_id IN (SELECT id FROM checkout_sessions WHERE payment_link_id = ?)", f.PaymentLinkID)
+		add("payment_link_id = ? AND payment_link_id <> ''", f.PaymentLinkID) // the partial index's predicate, as above
 	}
 	if f.MinAmount > 0 {
 		add("amount >= ?", f.MinAmount)

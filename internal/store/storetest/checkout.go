@@ -156,9 +156,9 @@ func testLinkSessionsAndPayments(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 
 	p1 := newSale(m.ID, store.ModeTest, 9900)
-	p1.CheckoutSessionID = old.ID
+	p1.CheckoutSessionID, p1.PaymentLinkID = old.ID, l.ID
 	p2 := newSale(m.ID, store.ModeTest, 9900)
-	p2.CheckoutSessionID, p2.CreatedAt = newer.ID, base.Add(time.Second)
+	p2.CheckoutSessionID, p2.PaymentLinkID, p2.CreatedAt = newer.ID, l.ID, base.Add(time.Second)
 	p3 := newSale(m.ID, store.ModeTest, 12550)
 	p3.CheckoutSessionID = apiSession.ID
 	p4 := newSale(m.ID, store.ModeTest, 100) // an API payment

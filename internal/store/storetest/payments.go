@@ -599,6 +599,7 @@ func testListUsesIndexes(t *testing.T, s store.Store) {
 		{"order id", f(func(p *store.PaymentFilter) { p.OrderID = "SO-1" }), "payments_list_order", true},
 		{"last four", f(func(p *store.PaymentFilter) { p.Last4 = "0012" }), "payments_list_last4", true},
 		{"checkout session", f(func(p *store.PaymentFilter) { p.CheckoutSessionID = "cs_x" }), "payments_checkout_session", true},
+		{"payment link", f(func(p *store.PaymentFilter) { p.PaymentLinkID = "plink_x" }), "payments_link", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			plan, err := ex.ExplainListPayments(t.Context(), tc.filter, true)

@@ -19,3 +19,13 @@ CREATE INDEX payments_list_status ON payments (merchant_id, mode, status, create
 DROP INDEX payments_checkout_session;
 CREATE INDEX payments_checkout_session ON payments (merchant_id, mode, checkout_session_id, created_at, id)
     WHERE checkout_session_id <> '';
+
+-- A payment link's payments: the link is written on the payment itself (it
+-- was reached through the checkout session, and the planners walked the
+-- merchant's history in index order rather than start from the sessions).
+ALTER TABLE payments ADD COLUMN payment_link_id TEXT NOT NULL DEFAULT '';
+UPDATE payments SET payment_link_id = (SELECT s.payment_link_id FROM checkout_sessions s WHERE s.id = payments.checkout_session_id)
+    WHERE checkout_session_id <> ''
+      AND EXISTS (SELECT 1 FROM checkout_sessions s WHERE s.id = payments.checkout_session_id);
+CREATE INDEX payments_link ON payments (merchant_id, mode, payment_link_id, created_at, id)
+    WHERE payment_link_id <> '';
