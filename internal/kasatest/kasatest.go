@@ -79,6 +79,17 @@ const BankTimeout = 2 * time.Second
 func New(t *testing.T, backend, protocol string, pos func(*client.POSRequest)) *Env {
 	t.Helper()
 	e := &Env{T: t, Logs: &SyncBuffer{}, DataDir: t.TempDir()}
+	t.Cleanup(func() {
+		// A failed test shows the node's errors: an HTTP 500's cause is
+		// only in the log (the client sees a request id).
+		if t.Failed() {
+			for _, l := range strings.Split(e.Logs.String(), "\n") {
+				if strings.Contains(l, "level=ERROR") {
+					t.Log(l)
+				}
+			}
+		}
+	})
 	log := slog.New(slog.NewTextHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := server.Config{Addr: "127.0.0.1:0", DataDir: e.DataDir, MasterKeys: secret.NewKeyringSpec(1),
 		BankTimeout: BankTimeout, ResolveEvery: time.Hour, Log: log}

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/kasapos/kasa/internal/store"
 )
@@ -89,7 +91,7 @@ func (c *committers) loop() {
 			}
 		}
 		if len(batch) == 1 {
-			first.err, first.panic = c.s.runTx(first.ctx, first.fn)
+			first.err, first.panic = c.s.runTxRetrying(first.ctx, first.fn)
 			close(first.done)
 			continue
 		}
@@ -133,6 +135,28 @@ func (s *Store) runTx(ctx context.Context, fn func(store.Tx) error) (err error, 
 		return err, panicked
 	}
 	return s.w.wrap("commit", sqlTx.Commit()), nil
+}
+
+// transientRetries bounds how often a transaction that ran alone is run
+// again after the database aborted it for a reason that was not its own: a
+// deadlock with a concurrent transaction, or a serialization failure. Group
+// commit makes deadlocks possible between unrelated calls (a batch holds
+// the locks of all its calls until its commit, in the order they came), and
+// TestIDEM6_ConcurrentRefunds met them on PostgreSQL: twenty refunds of one
+// payment beside their audit appends.
+const transientRetries = 5
+
+// runTxRetrying is runTx, run again after a transient abort, with a short
+// random pause so that the other transaction finishes first.
+func (s *Store) runTxRetrying(ctx context.Context, fn func(store.Tx) error) (err error, panicked any) {
+	for attempt := 0; ; attempt++ {
+		err, panicked = s.runTx(ctx, fn)
+		if err == nil || panicked != nil || s.d.Transient == nil || !s.d.Transient(err) ||
+			attempt == transientRetries || ctx.Err() != nil {
+			return err, panicked
+		}
+		time.Sleep(time.Duration(1+rand.IntN(2<<attempt)) * time.Millisecond)
+	}
 }
 
 // guarded runs fn, turning a panic into a value the caller re-raises.
@@ -211,7 +235,7 @@ func (s *Store) runAlone(calls []*txCall) {
 		if c.ctx.Err() != nil {
 			c.err, c.panic = c.ctx.Err(), nil
 		} else {
-			c.err, c.panic = s.runTx(context.WithoutCancel(c.ctx), c.fn)
+			c.err, c.panic = s.runTxRetrying(context.WithoutCancel(c.ctx), c.fn)
 		}
 		close(c.done)
 	}

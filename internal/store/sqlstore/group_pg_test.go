@@ -18,6 +18,7 @@ import (
 // has a call locking row 1 then 2 or 2 then 1, beside an innocent call.
 // PostgreSQL aborts one batch's transaction; every call of it must then run
 // again alone and succeed, so no caller sees the other batch's conflict.
+// Then two calls alone deadlock the same way: the victim runs again.
 func TestGroupCommitDeadlock(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	db, err := sql.Open("pgx", dsn)
@@ -74,6 +75,22 @@ func TestGroupCommitDeadlock(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// Two calls alone (a batch of one, or after their batch failed) that
+	// deadlock: the victim runs again and both succeed.
+	alone := []*txCall{{ctx: ctx, fn: bump(1, 2)}, {ctx: ctx, fn: bump(2, 1)}}
+	for _, c := range alone {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.err, c.panic = s.runTxRetrying(ctx, c.fn)
+		}()
+	}
+	wg.Wait()
+	for i, c := range alone {
+		if c.err != nil || c.panic != nil {
+			t.Errorf("call alone %d: %v %v", i, c.err, c.panic)
+		}
+	}
 	for i, c := range append(a, b...) {
 		<-c.done
 		if c.err != nil || c.panic != nil {
@@ -84,7 +101,7 @@ func TestGroupCommitDeadlock(t *testing.T) {
 	if err := db.QueryRow("SELECT (SELECT v FROM rows WHERE id = 1), (SELECT v FROM rows WHERE id = 2), (SELECT v FROM rows WHERE id = 3)").Scan(&v1, &v2, &v3); err != nil {
 		t.Fatal(err)
 	}
-	if v1 != 2 || v2 != 2 || v3 != 2 {
-		t.Fatalf("rows after both batches: %d %d %d, want 2 2 2", v1, v2, v3)
+	if v1 != 4 || v2 != 4 || v3 != 2 {
+		t.Fatalf("rows after both batches and both calls alone: %d %d %d, want 4 4 2", v1, v2, v3)
 	}
 }

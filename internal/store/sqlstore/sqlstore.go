@@ -81,14 +81,15 @@ func (s *Store) Close() error {
 // Store write inside fn would wait for the write lock fn itself holds.
 //
 // With group commit (Dialect.Committers) fn shares its database transaction
-// with concurrent calls, inside a savepoint of its own, and runs a second
-// time if its batch fails as a whole (group.go). So fn must keep to the Tx
-// and set, never accumulate, the caller's variables.
+// with concurrent calls and runs again if its batch fails as a whole
+// (group.go); with or without it, fn runs again if the database aborts its
+// transaction as a deadlock victim (Dialect.Transient). So fn must keep to
+// the Tx and set, never accumulate, the caller's variables.
 func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	if s.group != nil {
 		return s.group.run(ctx, fn)
 	}
-	err, panicked := s.runTx(ctx, fn)
+	err, panicked := s.runTxRetrying(ctx, fn)
 	if panicked != nil {
 		panic(panicked)
 	}
