@@ -142,8 +142,8 @@ func (s *Store) runTx(ctx context.Context, fn func(store.Tx) error) (err error, 
 // deadlock with a concurrent transaction, or a serialization failure. Group
 // commit makes deadlocks possible between unrelated calls (a batch holds
 // the locks of all its calls until its commit, in the order they came), and
-// TestIDEM6_ConcurrentRefunds met them on PostgreSQL: twenty refunds of one
-// payment beside their audit appends.
+// TestIDEM6_ConcurrentRefunds met them on PostgreSQL under load: twenty
+// concurrent refunds of one payment, one of which got a 500.
 const transientRetries = 5
 
 // runTxRetrying is runTx, run again after a transient abort, with a short
