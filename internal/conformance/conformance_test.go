@@ -230,30 +230,40 @@ func get(t *testing.T, e *kasatest.Env, id string) *client.Payment {
 	return p
 }
 
+// pay3D creates a 3D payment and drives it through the bank's pages with
+// the right code, then checks what every protocol must show: back at the
+// return URL as succeeded, the 3D status recorded, one approval at the bank,
+// and (PCI-1) the sealed card gone with the terminal state. It returns the
+// payment as created and as read back, and the callback and its URL.
+func pay3D(t *testing.T, e *kasatest.Env, model string) (p, got *client.Payment, cb url.Values, cbURL string) {
+	t.Helper()
+	p = create3D(t, e, model)
+	final, cb, cbURL, err := drive(e, model, p, kasatest.ACS{Code: kasatest.ACSCode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(final, "payment_id="+p.ID) || !strings.Contains(final, "status=succeeded") {
+		t.Fatalf("returned to %s", final)
+	}
+	got = get(t, e, p.ID)
+	wantStatus(t, got, client.StatusSucceeded)
+	if got.ThreeD == nil || got.ThreeD.MDStatus == "" {
+		t.Fatalf("3D status missing: %+v", got.ThreeD)
+	}
+	if n := e.Sim.Book().ApprovedAuths(p.BankOrderID); n != 1 {
+		t.Fatalf("bank approved %d times", n)
+	}
+	if _, err := e.K.Store.GetVault(ctx, p.ID, time.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("vault entry still present after success: %v", err)
+	}
+	return p, got, cb, cbURL
+}
+
 // threeD drives the browser flow: success, wrong code, cancel, a forged
 // hash, a callback replayed onto another payment, and a replay after success.
 func threeD(t *testing.T, e *kasatest.Env, model string) {
 	t.Run("Success", func(t *testing.T) {
-		p := create3D(t, e, model)
-		final, cb, cbURL, err := drive(e, model, p, kasatest.ACS{Code: kasatest.ACSCode})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(final, "payment_id="+p.ID) || !strings.Contains(final, "status=succeeded") {
-			t.Fatalf("returned to %s", final)
-		}
-		got := get(t, e, p.ID)
-		wantStatus(t, got, client.StatusSucceeded)
-		if got.ThreeD == nil || got.ThreeD.MDStatus == "" {
-			t.Fatalf("3D status missing: %+v", got.ThreeD)
-		}
-		if n := e.Sim.Book().ApprovedAuths(p.BankOrderID); n != 1 {
-			t.Fatalf("bank approved %d times", n)
-		}
-		// PCI-1: the sealed card died with the terminal state.
-		if _, err := e.K.Store.GetVault(ctx, p.ID, time.Now()); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("vault entry still present after success: %v", err)
-		}
+		p, got, cb, cbURL := pay3D(t, e, model)
 		// 3DS-3: a replayed callback for a settled payment changes nothing.
 		if st, err := kasatest.Post(cbURL, cb); err != nil || st != http.StatusSeeOther {
 			t.Fatalf("replay: %d %v", st, err)

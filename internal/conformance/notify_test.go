@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/kasapos/kasa/client"
 	"github.com/kasapos/kasa/internal/banksim"
@@ -140,26 +139,7 @@ func notified3D(t *testing.T, e *kasatest.Env, r *relay, model string) {
 	notifyURL := e.K.URL + gateway.NotifyPath(e.POS.ID)
 	okStatus, _, okBody := gatewayReply(t, e)
 	t.Run("Success", func(t *testing.T) {
-		p := create3D(t, e, model)
-		final, _, _, err := drive(e, model, p, kasatest.ACS{Code: kasatest.ACSCode})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(final, "payment_id="+p.ID) || !strings.Contains(final, "status=succeeded") {
-			t.Fatalf("returned to %s", final)
-		}
-		got := get(t, e, p.ID)
-		wantStatus(t, got, client.StatusSucceeded)
-		if got.ThreeD == nil || got.ThreeD.MDStatus == "" {
-			t.Fatalf("3D status missing: %+v", got.ThreeD)
-		}
-		if n := e.Sim.Book().ApprovedAuths(p.BankOrderID); n != 1 {
-			t.Fatalf("bank approved %d times", n)
-		}
-		// PCI-1: the sealed card died with the terminal state.
-		if _, err := e.K.Store.GetVault(ctx, p.ID, time.Now()); err == nil {
-			t.Fatal("vault entry still present after success")
-		}
+		p, got, _, _ := pay3D(t, e, model)
 		genuine := r.last(t, p.BankOrderID)
 		// 3DS-5: a replayed notification is acknowledged and changes nothing.
 		if st, body, err := notify(notifyURL, genuine); err != nil || st != okStatus || body != okBody {

@@ -263,9 +263,9 @@ func (s *Store) ListPayments(ctx context.Context, f store.PaymentFilter) ([]*sto
 // ExplainListPayments is the plan the database picks for f's list query,
 // one line per step. Tests hold every filter to an index with it (the list
 // must stay fast at 10M payments). PostgreSQL plans by table statistics, and
-// on a small table a sequential scan is cheapest; with noSeqScan it is
-// priced out for this query, so the plan shows which index it would use.
-func (s *Store) ExplainListPayments(ctx context.Context, f store.PaymentFilter, noSeqScan bool) (string, error) {
+// on a small table a sequential scan is cheapest, so it is priced out for
+// this query: the plan shows which index PostgreSQL would use.
+func (s *Store) ExplainListPayments(ctx context.Context, f store.PaymentFilter) (string, error) {
 	rest, args, err := listPaymentsQuery(f)
 	if err != nil {
 		return "", err
@@ -279,10 +279,8 @@ func (s *Store) ExplainListPayments(ctx context.Context, f store.PaymentFilter, 
 	explain := "EXPLAIN QUERY PLAN "
 	if s.d.NumberedPlaceholders {
 		explain = "EXPLAIN "
-		if noSeqScan {
-			if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
-				return "", s.r.wrap("explain list payments", err)
-			}
+		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return "", s.r.wrap("explain list payments", err)
 		}
 	}
 	rows, err := tx.QueryContext(ctx, s.d.rebind(explain+"SELECT "+payments.cols+" FROM payments "+rest), args...)
