@@ -470,8 +470,9 @@ type Store interface {
 	ListPayments(ctx context.Context, f PaymentFilter) ([]*Payment, error)
 	ListTransactions(ctx context.Context, paymentID string) ([]*Transaction, error)
 	// PaymentsToResolve returns payments in processing or unknown last updated
-	// before olderThan, and payments with a capture/void/refund still pending
-	// or unknown since before olderThan, oldest first: the resolver's work list.
+	// before olderThan, and payments with a capture/void/refund or 3D step
+	// still pending or unknown since before olderThan, oldest first: the
+	// resolver's work list.
 	PaymentsToResolve(ctx context.Context, olderThan time.Time, limit int) ([]*Payment, error)
 
 	// InTx runs fn in one database transaction. On SQLite the transaction is

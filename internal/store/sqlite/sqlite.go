@@ -72,6 +72,7 @@ func Open(path string) (store.Store, error) {
 		Name:       "sqlite",
 		Classify:   classify,
 		Committers: 1,
+		RowidOrder: true,
 		Migrations: sub,
 	}, w, r)
 	if err != nil {

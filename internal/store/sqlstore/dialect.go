@@ -31,6 +31,9 @@ type Dialect struct {
 	// MigrationLock, if not empty, runs first in the migration transaction so
 	// that concurrent Opens of one database apply migrations one at a time.
 	MigrationLock string
+	// RowidOrder: every table has a rowid that follows insertion order
+	// (SQLite), which the idempotency reaper walks instead of an index.
+	RowidOrder bool
 	// Committers, if positive, turns on group commit with that many
 	// committer goroutines (group.go): SQLite has one writer, so one.
 	Committers int

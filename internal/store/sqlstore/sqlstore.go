@@ -270,6 +270,13 @@ func (s *Store) ExplainListPayments(ctx context.Context, f store.PaymentFilter) 
 	if err != nil {
 		return "", err
 	}
+	return s.explain(ctx, nil, "SELECT "+payments.cols+" FROM payments "+rest, args...)
+}
+
+// explain is query's plan, one line per step, with sequential scans and
+// the planner settings named in priceOut turned off on PostgreSQL (see
+// ExplainListPayments).
+func (s *Store) explain(ctx context.Context, priceOut []string, query string, args ...any) (string, error) {
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return "", s.r.wrap("explain list payments", err)
@@ -279,11 +286,13 @@ func (s *Store) ExplainListPayments(ctx context.Context, f store.PaymentFilter) 
 	explain := "EXPLAIN QUERY PLAN "
 	if s.d.NumberedPlaceholders {
 		explain = "EXPLAIN "
-		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
-			return "", s.r.wrap("explain list payments", err)
+		for _, set := range append([]string{"enable_seqscan"}, priceOut...) {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL "+set+" = off"); err != nil {
+				return "", s.r.wrap("explain", err)
+			}
 		}
 	}
-	rows, err := tx.QueryContext(ctx, s.d.rebind(explain+"SELECT "+payments.cols+" FROM payments "+rest), args...)
+	rows, err := tx.QueryContext(ctx, s.d.rebind(explain+query), args...)
 	if err != nil {
 		return "", s.r.wrap("explain list payments", err)
 	}
@@ -366,20 +375,53 @@ func (s *Store) ListTransactions(ctx context.Context, paymentID string) ([]*stor
 	return listTransactions(ctx, s.r, paymentID)
 }
 
-// PaymentsToResolve spans all merchants and modes. The status lists are
-// literals so that they match the partial indexes payments_to_resolve and
-// transactions_unresolved.
+// PaymentsToResolve spans all merchants and modes. Two kinds of work:
+// payments whose authorisation is open, found merchant by merchant in
+// payments_list_status (no index of its own: that would be two more pages
+// written per sale); and payments with another bank call still open (a
+// capture/void/refund whose reply was lost, a 3D step), found in the partial
+// index transactions_unresolved, whose condition the literals here repeat.
+// A sale's or pre-authorisation's own open call is not in that index: its
+// payment is open then, and found by the first half.
 func (s *Store) PaymentsToResolve(ctx context.Context, olderThan time.Time, limit int) ([]*store.Payment, error) {
 	if limit <= 0 {
 		limit = DefaultListLimit
 	}
-	// Two kinds of work: payments whose authorisation is open, and settled
-	// payments with a capture/void/refund whose reply was lost.
-	return selectAll(ctx, s.r, payments,
-		"WHERE (status IN ('"+store.StatusProcessing+"', '"+store.StatusUnknown+"') AND updated_at < ?) "+
-			"OR id IN (SELECT payment_id FROM transactions WHERE status IN ('"+store.TxPending+"', '"+store.TxUnknown+"') "+
-			"AND kind <> '"+store.KindStatus+"' AND created_at < ?) "+
-			"ORDER BY updated_at, id LIMIT ?", olderThan.UnixMicro(), olderThan.UnixMicro(), limit)
+	return selectAll(ctx, s.r, payments, toResolveQuery(s.d), olderThan.UnixMicro(), olderThan.UnixMicro(), limit)
+}
+
+// toResolveQuery is PaymentsToResolve's query after "SELECT ... FROM
+// payments ". Open payments are looked up merchant by merchant, one exact
+// (merchant, mode, status) range of payments_list_status each: with IN
+// lists instead, PostgreSQL bound only the merchant and read its whole
+// history. SQLite walks a CROSS JOIN in the order written; PostgreSQL runs
+// the LATERAL subquery once per merchant and range (OFFSET 0 keeps it from
+// being flattened into a join it would plan otherwise).
+func toResolveQuery(d *Dialect) string {
+	var ranges []string
+	for _, mode := range []store.Mode{store.ModeTest, store.ModeLive} {
+		for _, status := range []string{store.StatusProcessing, store.StatusUnknown} {
+			ranges = append(ranges, "('"+string(mode)+"', '"+status+"')")
+		}
+	}
+	open := "p.merchant_id = m.id AND p.mode = k.column1 AND p.status = k.column2 AND p.updated_at < ?"
+	perMerchant := "SELECT p.id FROM merchants m CROSS JOIN (VALUES " + strings.Join(ranges, ", ") + ") k " +
+		"CROSS JOIN payments p WHERE " + open
+	if d.NumberedPlaceholders {
+		perMerchant = "SELECT o.id FROM merchants m CROSS JOIN (VALUES " + strings.Join(ranges, ", ") + ") k " +
+			"CROSS JOIN LATERAL (SELECT p.id FROM payments p WHERE " + open + " OFFSET 0) o"
+	}
+	return "WHERE id IN (" + perMerchant +
+		" UNION ALL SELECT payment_id FROM transactions WHERE status IN ('" + store.TxPending + "', '" + store.TxUnknown + "') " +
+		"AND kind IN ('" + store.KindCapture + "', '" + store.KindVoid + "', '" + store.KindRefund + "', '" + store.KindThreeD + "') " +
+		"AND created_at < ?) ORDER BY updated_at, id LIMIT ?"
+}
+
+// ExplainPaymentsToResolve is the plan of the resolver's query (see
+// ExplainListPayments): a test holds it to indexes.
+func (s *Store) ExplainPaymentsToResolve(ctx context.Context) (string, error) {
+	now := time.Now().UnixMicro()
+	return s.explain(ctx, nil, "SELECT "+payments.cols+" FROM payments "+toResolveQuery(s.d), now, now, DefaultListLimit)
 }
 
 // BIN table.
@@ -529,8 +571,56 @@ func (s *Store) ReleaseStaleIdempotency(ctx context.Context, stale *store.Idempo
 	return n == 1, err
 }
 
+// reapBatch bounds one reaper transaction, so that it never holds the
+// writer for long.
+const reapBatch = 1000
+
+// DeleteIdempotencyBefore deletes in batches. Where the dialect has an
+// insertion-ordered rowid (SQLite), which it walks instead of an index on
+// created_at, it takes the table a window of reapBatch rows at a time from
+// the oldest, and stops at a window without an old key: keys are inserted
+// as they are created, so the old ones come first. (A key inserted after a
+// much younger one, by a clock stepped back, is reaped once that one is.)
 func (s *Store) DeleteIdempotencyBefore(ctx context.Context, t time.Time) (int64, error) {
-	return s.w.exec(ctx, "reap idempotency keys", "DELETE FROM idempotency_keys WHERE created_at < ?", t.UnixMicro())
+	if s.d.RowidOrder {
+		return s.reapByRowid(ctx, t)
+	}
+	var total int64
+	for {
+		n, err := s.w.exec(ctx, "reap idempotency keys",
+			"DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM idempotency_keys WHERE created_at < ? LIMIT ?))",
+			t.UnixMicro(), reapBatch)
+		total += n
+		if err != nil || n < reapBatch || ctx.Err() != nil {
+			return total, err
+		}
+	}
+}
+
+func (s *Store) reapByRowid(ctx context.Context, t time.Time) (int64, error) {
+	var total, after int64
+	for ctx.Err() == nil {
+		var last, rows, old sql.NullInt64
+		err := s.r.q.QueryRowContext(ctx, "SELECT max(rowid), count(*), sum(created_at < ?) FROM "+
+			"(SELECT rowid, created_at FROM idempotency_keys WHERE rowid > ? ORDER BY rowid LIMIT ?)",
+			t.UnixMicro(), after, reapBatch).Scan(&last, &rows, &old)
+		if err != nil {
+			return total, s.r.wrap("reap idempotency keys", err)
+		}
+		if old.Int64 > 0 {
+			n, err := s.w.exec(ctx, "reap idempotency keys",
+				"DELETE FROM idempotency_keys WHERE rowid > ? AND rowid <= ? AND created_at < ?", after, last.Int64, t.UnixMicro())
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
+		if old.Int64 == 0 || rows.Int64 < reapBatch {
+			break
+		}
+		after = last.Int64
+	}
+	return total, ctx.Err()
 }
 
 func nonNil(b []byte) []byte {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -164,5 +165,53 @@ func testConcurrentClaim(t *testing.T, s store.Store) {
 	wg.Wait()
 	if winners != 1 || losers != n-1 {
 		t.Fatalf("%d winners, %d losers; want 1 and %d", winners, losers, n-1)
+	}
+}
+
+// testReaperBatches: the reaper deletes in bounded batches (on SQLite, by
+// walking rowid windows with no index on created_at) and still reaps every
+// old key and only those, across more keys than two batches hold.
+func testReaperBatches(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	m := mkMerchant(t, s)
+	const old, young = 2345, 40
+	keys := make(chan store.Idempotency, old+young)
+	for i := range old + young {
+		created := base.Add(-48*time.Hour + time.Duration(i)*time.Second)
+		if i >= old {
+			created = base.Add(-time.Duration(old+young-i) * time.Minute)
+		}
+		keys <- store.Idempotency{MerchantID: m.ID, Key: fmt.Sprintf("k%05d", i), Fingerprint: "fp", CreatedAt: created}
+	}
+	close(keys)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for k := range keys {
+				if _, _, err := s.ClaimIdempotency(ctx, &k); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	n, err := s.DeleteIdempotencyBefore(ctx, base.Add(-24*time.Hour))
+	must(t, err)
+	if n != old {
+		t.Fatalf("reaped %d keys; want %d", n, old)
+	}
+	for _, i := range []int{0, 999, 1000, 2000, old - 1} {
+		if _, claimed := claim(t, s, store.Idempotency{MerchantID: m.ID, Key: fmt.Sprintf("k%05d", i), Fingerprint: "fp"}); !claimed {
+			t.Errorf("old key %d was not reaped", i)
+		}
+	}
+	for i := old; i < old+young; i++ {
+		if _, claimed := claim(t, s, store.Idempotency{MerchantID: m.ID, Key: fmt.Sprintf("k%05d", i), Fingerprint: "fp"}); claimed {
+			t.Errorf("young key %d was reaped", i)
+		}
 	}
 }

@@ -618,3 +618,33 @@ func testListUsesIndexes(t *testing.T, s store.Store) {
 		})
 	}
 }
+
+// testResolverUsesIndexes holds the resolver's query to indexes: it runs on
+// every node every few seconds over the whole history, and its work list has
+// no index of its own (migration 0007), so a plan that drifts to a scan of
+// payments or transactions would cost a full read of each, each time.
+func testResolverUsesIndexes(t *testing.T, s store.Store) {
+	ex, ok := s.(interface {
+		ExplainPaymentsToResolve(ctx context.Context) (string, error)
+	})
+	if !ok {
+		t.Skipf("%T cannot explain its queries", s)
+	}
+	plan, err := ex.ExplainPaymentsToResolve(t.Context())
+	must(t, err)
+	t.Logf("plan:\n%s", plan)
+	for _, index := range []string{"payments_list_status", "transactions_unresolved"} {
+		if !strings.Contains(plan, index) {
+			t.Errorf("plan does not use %s:\n%s", index, plan)
+		}
+	}
+	// Each merchant's own range: the index's leading column is bound.
+	if !strings.Contains(plan, "(merchant_id=? AND mode=? AND status=?)") && !strings.Contains(plan, "((merchant_id = m.id) AND (mode = \"*VALUES*\".column1) AND (status = \"*VALUES*\".column2))") {
+		t.Errorf("plan does not look up open payments merchant by merchant:\n%s", plan)
+	}
+	for _, bad := range []string{"Seq Scan on payments", "Seq Scan on transactions", "SCAN payments\n", "SCAN p\n", "SCAN transactions\n"} {
+		if strings.Contains(plan, bad) {
+			t.Errorf("plan scans a table (%q):\n%s", bad, plan)
+		}
+	}
+}
