@@ -30,6 +30,7 @@ func runBench(args []string) error {
 	fs.IntVar(&cfg.GroupCommit, "group-commit", 4, "in-process PostgreSQL node: group-commit committers (as kasa serve --group-commit)")
 	fs.IntVar(&cfg.SeedRows, "seed-rows", 0, "list scenario: payments to insert before measuring")
 	fs.BoolVar(&cfg.NoDirect, "no-direct", false, "skip the direct simulator phase")
+	fs.BoolVar(&cfg.Hop, "hop", false, "also time the direct requests through a pass-through HTTP proxy: what one HTTP hop adds here")
 	gcFlags(fs)
 	jsonOut := fs.Bool("json", false, "print the report as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured phases to this file (in process: server, simulator and load generator together)")

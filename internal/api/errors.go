@@ -46,9 +46,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal_error","message":"encoding failed"}}`)
 	}
+	writeRaw(w, status, append(b, '\n'))
+}
+
+// writeRaw sends an already rendered JSON body (as writeJSON renders it).
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
+	w.Write(body)
 }
 
 func logger(l *slog.Logger) *slog.Logger {

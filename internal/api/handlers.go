@@ -23,6 +23,12 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if c.Idem != nil && c.Idem.Completed {
+		// The response was rendered once, and stored with the outcome
+		// (inPayment); it is sent as stored rather than rendered again.
+		writeRaw(w, c.Idem.Status, c.Idem.Body)
+		return
+	}
 	writeJSON(w, http.StatusCreated, v)
 }
 

@@ -54,7 +54,11 @@ type Config struct {
 	GroupCommit int    // in-process PostgreSQL node: committers (server.Config.GroupCommit)
 	SeedRows    int    // list scenario: payments to insert first
 	NoDirect    bool   // skip the direct simulator phase
-	Progress    io.Writer
+	// Hop also sends the direct requests through a pass-through HTTP proxy
+	// (net/http/httputil) in the same process: the latency one HTTP hop adds
+	// on this machine, a floor under any HTTP gateway's overhead.
+	Hop      bool
+	Progress io.Writer
 }
 
 // Stats are one phase's figures. Latencies are in milliseconds.
@@ -80,10 +84,15 @@ type Report struct {
 	Seeded   int     `json:"seeded_rows,omitempty"`
 	Kasa     Stats   `json:"kasa"`
 	Direct   *Stats  `json:"direct,omitempty"`
+	Hop      *Stats  `json:"hop,omitempty"`
 	// Overhead compares Kasa with the direct calls: latency Kasa adds at each
 	// percentile, and Kasa's throughput as a share of the direct one.
-	AddedP50        *float64 `json:"added_p50_ms,omitempty"`
-	AddedP99        *float64 `json:"added_p99_ms,omitempty"`
+	AddedP50 *float64 `json:"added_p50_ms,omitempty"`
+	AddedP99 *float64 `json:"added_p99_ms,omitempty"`
+	// HopAddedP50/P99 are what the pass-through proxy adds over the direct
+	// calls (Config.Hop).
+	HopAddedP50     *float64 `json:"hop_added_p50_ms,omitempty"`
+	HopAddedP99     *float64 `json:"hop_added_p99_ms,omitempty"`
 	ThroughputRatio *float64 `json:"throughput_ratio,omitempty"`
 	// ServerRSSMB is the server process's resident memory after the run, from
 	// its /metrics (in process: the whole bench process, client included).
@@ -291,6 +300,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		d := phase(ctx, &cfg, "direct", directOp, cfg.Duration, true)
 		rep.Direct = &d
+		if cfg.Hop {
+			hopOp, err := env.HopOp(directOp)
+			if err != nil {
+				return nil, err
+			}
+			if cfg.Warmup > 0 {
+				phase(ctx, &cfg, "warmup", hopOp, cfg.Warmup, false)
+			}
+			h := phase(ctx, &cfg, "hop", hopOp, cfg.Duration, true)
+			rep.Hop = &h
+			a50, a99 := round3(h.P50-d.P50), round3(h.P99-d.P99)
+			rep.HopAddedP50, rep.HopAddedP99 = &a50, &a99
+		}
 	}
 	if cfg.Warmup > 0 {
 		phase(ctx, &cfg, "warmup", kasaOp, cfg.Warmup, false)

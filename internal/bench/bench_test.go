@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,5 +81,23 @@ func TestScenarios(t *testing.T) {
 				t.Fatalf("%s direct: %+v", sc, rep.Direct)
 			}
 		})
+	}
+}
+
+// TestHop: with Hop, the direct requests also go through the pass-through
+// proxy, and reach the simulator that way (the proxy's phase has requests
+// and no errors, and its figures are reported beside the others).
+func TestHop(t *testing.T) {
+	rep, err := Run(t.Context(), Config{Scenario: ScenarioRefund, Clients: 2, Duration: 300 * time.Millisecond, Hop: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Hop == nil || rep.Hop.Requests == 0 || rep.Hop.Errors != 0 || rep.HopAddedP50 == nil {
+		t.Fatalf("hop phase: %+v", rep.Hop)
+	}
+	var out strings.Builder
+	WriteTable(&out, rep)
+	if !strings.Contains(out.String(), "one pass-through HTTP hop adds") {
+		t.Fatalf("table without the hop:\n%s", out.String())
 	}
 }

@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"runtime"
 	"strconv"
@@ -60,6 +63,7 @@ type Env struct {
 	merchantID string
 	tmp        string
 	dbURL      string
+	hop        *http.Server
 }
 
 // Setup starts what cfg asks for.
@@ -149,8 +153,41 @@ func (e *Env) startNode(ctx context.Context, cfg SetupConfig) error {
 	return err
 }
 
+// HopOp is o (a direct call) sent through a pass-through reverse proxy to
+// the simulator, started here on loopback, with the same keep-alive pooling
+// as Kasa's bank client.
+func (e *Env) HopOp(o op) (op, error) {
+	target, err := url.Parse(e.simAPI)
+	if err != nil {
+		return op{}, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return op{}, err
+	}
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: target.Scheme, Host: target.Host})
+	proxy.Transport = gateway.NewHTTPClient().Transport
+	e.hop = &http.Server{Handler: proxy, ReadHeaderTimeout: 10 * time.Second}
+	go e.hop.Serve(ln) //nolint:errcheck // ends with Close
+	via := *target
+	via.Host = ln.Addr().String()
+	return op{prep: o.prep, do: func(ctx context.Context, i int64, state any) error {
+		return o.do(withSimAPI(ctx, via.String()), i, state)
+	}}, nil
+}
+
+type simAPIKey struct{}
+
+// withSimAPI makes direct calls under ctx go to api instead of the simulator.
+func withSimAPI(ctx context.Context, api string) context.Context {
+	return context.WithValue(ctx, simAPIKey{}, api)
+}
+
 // Close stops what Setup started.
 func (e *Env) Close() {
+	if e.hop != nil {
+		e.hop.Close()
+	}
 	if e.Node != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		e.Node.Close(ctx)
@@ -305,7 +342,11 @@ func (e *Env) cc5(typ, orderID, total string, withCard bool) []byte {
 }
 
 func (e *Env) direct(ctx context.Context, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.simAPI, bytes.NewReader(body))
+	api := e.simAPI
+	if via, ok := ctx.Value(simAPIKey{}).(string); ok {
+		api = via
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, api, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

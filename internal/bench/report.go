@@ -53,19 +53,23 @@ func WriteTable(w io.Writer, r *Report) {
 	row := func(s Stats) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t\n", s.Target, s.Requests, s.Errors, s.Throughput, s.P50, s.P95, s.P99, s.Max)
 	}
-	if r.Direct != nil {
-		row(*r.Direct)
+	for _, s := range []*Stats{r.Direct, r.Hop, &r.Kasa} {
+		if s != nil {
+			row(*s)
+		}
 	}
-	row(r.Kasa)
 	tw.Flush()
 	if r.AddedP50 != nil {
 		fmt.Fprintf(w, "\ngateway overhead: +%.3f ms p50, +%.3f ms p99; throughput %.0f%% of direct\n",
 			*r.AddedP50, *r.AddedP99, *r.ThroughputRatio*100)
 	}
+	if r.HopAddedP50 != nil {
+		fmt.Fprintf(w, "one pass-through HTTP hop adds: +%.3f ms p50, +%.3f ms p99\n", *r.HopAddedP50, *r.HopAddedP99)
+	}
 	if r.ServerRSSMB > 0 {
 		fmt.Fprintf(w, "server RSS after the run: %.0f MB\n", r.ServerRSSMB)
 	}
-	for _, s := range []*Stats{r.Direct, &r.Kasa} {
+	for _, s := range []*Stats{r.Direct, r.Hop, &r.Kasa} {
 		if s != nil && s.FirstError != "" {
 			fmt.Fprintf(w, "first %s error: %s\n", s.Target, strings.TrimSpace(s.FirstError))
 		}
