@@ -648,3 +648,29 @@ func testResolverUsesIndexes(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// testTxOutlivesCaller: a transaction, once begun, runs to its end though its
+// caller's context ends inside it (a client that hangs up while a bank
+// outcome is being recorded must not roll that outcome back); a caller whose
+// context ended before the transaction began gets its error and no work.
+func testTxOutlivesCaller(t *testing.T, s store.Store) {
+	m := mkMerchant(t, s)
+	ctx, cancel := context.WithCancel(t.Context())
+	p := newSale(m.ID, store.ModeTest, 1250)
+	must(t, s.InTx(ctx, func(tx store.Tx) error {
+		cancel() // the client hangs up mid-transaction
+		return tx.InsertPayment(ctx, p)
+	}))
+	got, err := s.GetPayment(t.Context(), m.ID, p.ID)
+	must(t, err)
+	wantEqual(t, got, p)
+
+	late := newSale(m.ID, store.ModeTest, 1250)
+	err = s.InTx(ctx, func(tx store.Tx) error { return tx.InsertPayment(ctx, late) })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("InTx after the caller gave up: %v; want context.Canceled", err)
+	}
+	if _, err := s.GetPayment(t.Context(), m.ID, late.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a transaction ran for a caller that had given up: %v", err)
+	}
+}

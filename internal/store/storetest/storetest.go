@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"POS", testPOS},
 		{"TenantIsolation", testTenantIsolation},
 		{"PaymentInTx", testPaymentInTx},
+		{"TxOutlivesCaller", testTxOutlivesCaller},
 		{"RollbackLeavesNothing", testRollback},
 		{"ConcurrentTransactions", testConcurrentTx},
 		{"IDEM1_IdempotencyInTx", testIdempotencyInTx},
