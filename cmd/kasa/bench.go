@@ -31,13 +31,13 @@ func runBench(args []string) error {
 	fs.IntVar(&cfg.SeedRows, "seed-rows", 0, "list scenario: payments to insert before measuring")
 	fs.BoolVar(&cfg.NoDirect, "no-direct", false, "skip the direct simulator phase")
 	fs.BoolVar(&cfg.Hop, "hop", false, "also time the direct requests through a pass-through HTTP proxy: what one HTTP hop adds here")
-	gcFlags(fs)
+	runtimeFlags(fs)
 	jsonOut := fs.Bool("json", false, "print the report as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured phases to this file (in process: server, simulator and load generator together)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	applyGC() // in process, the node's setting (as kasa serve) covers the load generator too
+	applyRuntime() // in process, the node's settings (as kasa serve) cover the load generator too
 	cfg.Progress = os.Stderr
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

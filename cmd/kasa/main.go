@@ -104,7 +104,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL browsers and banks use to reach Kasa (default: the listen URL)")
 	fs.StringVar(&cfg.ReconcileAt, "reconcile-at", "", "daily end-of-day reconciliation of the previous day at HH:MM Istanbul time (default off)")
 	fs.StringVar(&cfg.MetricsToken, "metrics-token", "", "bearer token required on /metrics (default: /metrics is open; keep it on a private network)")
-	gcFlags(fs) // gc.go
+	runtimeFlags(fs) // runtime.go
 	cfg.MasterKeys = os.Getenv("KASA_MASTER_KEYS")
 	envFlags(fs) // envflags.go: KASA_<FLAG> for every flag above
 }
@@ -136,7 +136,7 @@ func runServe(args []string, log *slog.Logger) error {
 }
 
 func start(cfg server.Config) (*server.Kasa, error) {
-	applyGC()
+	applyRuntime()
 	if cfg.MasterKeys == "" {
 		cfg.Log.Warn("KASA_MASTER_KEYS is not set: using the dev key file in the data dir; set it in production")
 	}
