@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -35,9 +34,7 @@ func storedKey(c payment.Caller, key string) string { return string(c.Mode) + ":
 func fingerprint(r *http.Request, body []byte) string {
 	h := sha256.New()
 	h.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
-	var v any
-	if json.Unmarshal(body, &v) == nil {
-		canon, _ := json.Marshal(v) // map keys are sorted by encoding/json
+	if canon, err := canonicalJSON(nil, body); err == nil {
 		h.Write(canon)
 	} else {
 		h.Write(body)
