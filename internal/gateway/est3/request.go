@@ -1,6 +1,7 @@
 package est3
 
 import (
+	"bytes"
 	"encoding/xml"
 	"strconv"
 
@@ -62,12 +63,54 @@ type extra struct {
 }
 
 // encode renders the request as ISO-8859-9 XML with a matching declaration.
+// The elements are written in turn rather than by xml.Marshal, whose
+// reflection was a tenth of a sale's CPU on the request path (`kasa bench`
+// profile); the struct tags stay the reference, and TestEncodeMatchesMarshal
+// holds the two to the same bytes.
 func (r *cc5Request) encode() ([]byte, error) {
-	body, err := xml.Marshal(r)
-	if err != nil {
-		return nil, err
+	var b bytes.Buffer
+	b.Grow(512)
+	b.WriteString("<CC5Request>")
+	el := func(name, v string, omitEmpty bool) {
+		if v == "" && omitEmpty {
+			return
+		}
+		b.WriteString("<" + name + ">")
+		xml.EscapeText(&b, []byte(v)) //nolint:errcheck // a bytes.Buffer does not fail
+		b.WriteString("</" + name + ">")
 	}
-	return append([]byte(xmlHeader), encodeLatin5(body)...), nil
+	el("Name", r.Name, false)
+	el("Password", r.Password, false)
+	el("ClientId", r.ClientID, false)
+	el("Type", r.Type, true)
+	el("IPAddress", r.IPAddress, true)
+	el("Email", r.Email, true)
+	el("OrderId", r.OrderID, false)
+	el("Total", r.Total, true)
+	el("Currency", r.Currency, true)
+	if r.Taksit != nil {
+		el("Taksit", *r.Taksit, false)
+	}
+	el("Number", r.Number, true)
+	el("Expires", r.Expires, true)
+	el("Cvv2Val", r.Cvv2Val, true)
+	el("PayerTxnId", r.PayerTxnID, true)
+	el("PayerSecurityLevel", r.PayerSecurityLevel, true)
+	el("PayerAuthenticationCode", r.PayerAuthenticationCode, true)
+	el("Mode", r.Mode, true)
+	if r.BillTo != nil {
+		b.WriteString("<BillTo>")
+		el("Name", r.BillTo.Name, true)
+		b.WriteString("</BillTo>")
+	}
+	if r.Extra != nil {
+		b.WriteString("<Extra>")
+		el("ORDERSTATUS", r.Extra.OrderStatus, true)
+		el("ORDERHISTORY", r.Extra.OrderHistory, true)
+		b.WriteString("</Extra>")
+	}
+	b.WriteString("</CC5Request>")
+	return append([]byte(xmlHeader), encodeLatin5(b.Bytes())...), nil
 }
 
 // FormatAmount renders an amount the way Kasa sends it to EST: a dot and

@@ -252,3 +252,53 @@ func TestLatin5Tables(t *testing.T) {
 		t.Errorf("round trip %q", got)
 	}
 }
+
+// marshalled is what xml.Marshal makes of r, the reference encode must match.
+func marshalled(t *testing.T, r *cc5Request) []byte {
+	body, err := xml.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append([]byte(xmlHeader), encodeLatin5(body)...)
+}
+
+func checkEncode(t *testing.T, r *cc5Request) {
+	got, err := r.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := marshalled(t, r); !bytes.Equal(got, want) {
+		t.Fatalf("encode:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestEncodeMatchesMarshal: the hand-written encoder writes what the struct
+// tags say, for every shape of request the adapter sends.
+func TestEncodeMatchesMarshal(t *testing.T) {
+	empty, three := "", "3"
+	for _, r := range []*cc5Request{
+		{Name: "api", Password: "p<&>\"'ş", ClientID: "100100000", Type: typeAuth, IPAddress: "203.0.113.7", Email: "a@b.c",
+			OrderID: "K1", Total: "125.50", Currency: "949", Taksit: &empty, Number: "4355084355084358", Expires: "12/30", Cvv2Val: "000",
+			Mode: "P", BillTo: &billTo{Name: "Ayşe Yılmaz"}},
+		{Name: "api", Password: "x", ClientID: "1", Type: typePreAuth, OrderID: "K2", Total: "1.00", Currency: "949", Taksit: &three,
+			Number: "md:abc", PayerTxnID: "xid", PayerSecurityLevel: "05", PayerAuthenticationCode: "cavv=", Mode: "T"},
+		{Name: "api", Password: "x", ClientID: "1", Type: typeCredit, OrderID: "K3"},
+		{Name: "api", Password: "x", ClientID: "1", OrderID: "K4", Extra: &extra{OrderStatus: "QUERY"}},
+		{Name: "", Password: "", ClientID: "", OrderID: "", BillTo: &billTo{}, Extra: &extra{OrderHistory: "QUERY"}},
+		{Name: "tab\tnew\nline\rcr", Password: "\x00\x1f\ufffe", ClientID: "]]>", OrderID: "€"},
+	} {
+		checkEncode(t, r)
+	}
+}
+
+func FuzzEncode(f *testing.F) {
+	f.Add("api", "p&<", "Ayşe", "\n\t", true)
+	f.Fuzz(func(t *testing.T, name, password, holder, email string, taksit bool) {
+		r := &cc5Request{Name: name, Password: password, ClientID: "1", Type: typeAuth, Email: email, OrderID: "K",
+			Total: "1.00", Currency: "949", BillTo: &billTo{Name: holder}}
+		if taksit {
+			r.Taksit = &holder
+		}
+		checkEncode(t, r)
+	})
+}
