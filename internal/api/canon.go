@@ -121,19 +121,13 @@ func (p *canonParser) object(dst []byte, depth int) ([]byte, error) {
 		} else {
 			members = append(members, member{key, val})
 		}
-		p.space()
-		if p.i >= len(p.src) {
-			return nil, errCanon
+		more, err := p.next('}')
+		if err != nil {
+			return nil, err
 		}
-		if p.src[p.i] == ',' {
-			p.i++
-			continue
+		if !more {
+			break
 		}
-		if p.src[p.i] != '}' {
-			return nil, errCanon
-		}
-		p.i++
-		break
 	}
 	slices.SortFunc(members, func(a, b member) int {
 		switch {
@@ -176,20 +170,31 @@ func (p *canonParser) array(dst []byte, depth int) ([]byte, error) {
 		if dst, err = p.value(dst, depth); err != nil {
 			return nil, err
 		}
-		p.space()
-		if p.i >= len(p.src) {
-			return nil, errCanon
+		more, err := p.next(']')
+		if err != nil {
+			return nil, err
 		}
-		if p.src[p.i] == ',' {
-			p.i++
-			continue
+		if !more {
+			return append(dst, ']'), nil
 		}
-		if p.src[p.i] != ']' {
-			return nil, errCanon
-		}
-		p.i++
-		return append(dst, ']'), nil
 	}
+}
+
+// next reads what follows a member or element: a comma (more follows) or
+// the closing bracket.
+func (p *canonParser) next(closing byte) (more bool, err error) {
+	p.space()
+	switch {
+	case p.i >= len(p.src):
+		return false, errCanon
+	case p.src[p.i] == ',':
+		p.i++
+		return true, nil
+	case p.src[p.i] == closing:
+		p.i++
+		return false, nil
+	}
+	return false, errCanon
 }
 
 // number checks JSON's number grammar and writes the value as encoding/json
