@@ -49,6 +49,18 @@ type cc5Response struct {
 // still have acted on the request, so callers treat it as Unknown.
 var ErrBadResponse = errors.New("est3: unusable bank response")
 
+// decodeResponse is encoding/xml's reading of a reply: the reference, and
+// the way for a reply fastParse does not take.
+func decodeResponse(body []byte) (*cc5Response, error) {
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	dec.CharsetReader = charsetReader
+	var raw cc5Response
+	if err := dec.Decode(&raw); err != nil {
+		return nil, err
+	}
+	return &raw, nil
+}
+
 // ParseResponse parses a CC5Response in UTF-8 or ISO-8859-9 (as declared in
 // its XML declaration). A reply without ProcReturnCode is an error: without a
 // verdict nothing can be concluded.
@@ -56,11 +68,12 @@ func ParseResponse(body []byte) (*Response, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%w: empty body", ErrBadResponse)
 	}
-	dec := xml.NewDecoder(bytes.NewReader(body))
-	dec.CharsetReader = charsetReader
-	var raw cc5Response
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadResponse, err)
+	raw, ok := fastParse(body)
+	if !ok {
+		var err error
+		if raw, err = decodeResponse(body); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadResponse, err)
+		}
 	}
 	if raw.ProcReturnCode == nil || strings.TrimSpace(*raw.ProcReturnCode) == "" {
 		return nil, fmt.Errorf("%w: no ProcReturnCode", ErrBadResponse)
