@@ -93,7 +93,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&cfg.DataDir, "data-dir", ".kasa", "directory for the SQLite database and the dev key file")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", os.Getenv("KASA_DATABASE_URL"), "PostgreSQL URL (postgres://…); empty uses SQLite in --data-dir")
 	fs.StringVar(&cfg.ReadDatabaseURL, "database-read-url", "", "PostgreSQL read replica for the dashboard's lists, exports and analytics (default: the primary)")
-	fs.IntVar(&cfg.GroupCommit, "group-commit", 4, "PostgreSQL: committer slots that batch concurrent transactions into shared commits (0: off; SQLite always batches)")
+	fs.IntVar(&cfg.GroupCommit, "group-commit", 4, "PostgreSQL: committer goroutines that batch concurrent transactions into shared commits (0: off; SQLite always batches)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", false, "serve HTTPS with an ephemeral self-signed certificate for localhost/127.0.0.1 (development only)")

@@ -279,7 +279,7 @@ func (s *Store) ExplainListPayments(ctx context.Context, f store.PaymentFilter) 
 func (s *Store) explain(ctx context.Context, priceOut []string, query string, args ...any) (string, error) {
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return "", s.r.wrap("explain list payments", err)
+		return "", s.r.wrap("explain", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only; nothing to keep
 	// SQLite's form first; PostgreSQL takes plain EXPLAIN.
@@ -294,7 +294,7 @@ func (s *Store) explain(ctx context.Context, priceOut []string, query string, ar
 	}
 	rows, err := tx.QueryContext(ctx, s.d.rebind(explain+query), args...)
 	if err != nil {
-		return "", s.r.wrap("explain list payments", err)
+		return "", s.r.wrap("explain", err)
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
@@ -404,12 +404,11 @@ func toResolveQuery(d *Dialect) string {
 			ranges = append(ranges, "('"+string(mode)+"', '"+status+"')")
 		}
 	}
+	merchantRanges := "merchants m CROSS JOIN (VALUES " + strings.Join(ranges, ", ") + ") k"
 	open := "p.merchant_id = m.id AND p.mode = k.column1 AND p.status = k.column2 AND p.updated_at < ?"
-	perMerchant := "SELECT p.id FROM merchants m CROSS JOIN (VALUES " + strings.Join(ranges, ", ") + ") k " +
-		"CROSS JOIN payments p WHERE " + open
+	perMerchant := "SELECT p.id FROM " + merchantRanges + " CROSS JOIN payments p WHERE " + open
 	if d.NumberedPlaceholders {
-		perMerchant = "SELECT o.id FROM merchants m CROSS JOIN (VALUES " + strings.Join(ranges, ", ") + ") k " +
-			"CROSS JOIN LATERAL (SELECT p.id FROM payments p WHERE " + open + " OFFSET 0) o"
+		perMerchant = "SELECT o.id FROM " + merchantRanges + " CROSS JOIN LATERAL (SELECT p.id FROM payments p WHERE " + open + " OFFSET 0) o"
 	}
 	return "WHERE id IN (" + perMerchant +
 		" UNION ALL SELECT payment_id FROM transactions WHERE status IN ('" + store.TxPending + "', '" + store.TxUnknown + "') " +
