@@ -66,6 +66,9 @@ func WriteTable(w io.Writer, r *Report) {
 	if r.HopAddedP50 != nil {
 		fmt.Fprintf(w, "one pass-through HTTP hop adds: +%.3f ms p50, +%.3f ms p99\n", *r.HopAddedP50, *r.HopAddedP99)
 	}
+	if r.WebhooksDelivered > 0 {
+		fmt.Fprintf(w, "webhook deliveries received: %d\n", r.WebhooksDelivered)
+	}
 	if r.ServerRSSMB > 0 {
 		fmt.Fprintf(w, "server RSS after the run: %.0f MB\n", r.ServerRSSMB)
 	}

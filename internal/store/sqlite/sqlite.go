@@ -71,6 +71,7 @@ func Open(path string) (store.Store, error) {
 	st, err := sqlstore.Open(context.Background(), sqlstore.Dialect{
 		Name:       "sqlite",
 		Classify:   classify,
+		Transient:  busy,
 		Committers: 1,
 		RowidOrder: true,
 		Migrations: sub,
@@ -139,6 +140,14 @@ func (db *DB) Close() error {
 		err = errors.Join(db.ck.Close(), db.Store.Close())
 	})
 	return err
+}
+
+// busy reports SQLITE_BUSY (any extended code): another connection held a
+// lock SQLite would not wait for (see sqlstore's migrate), so the whole
+// transaction, rolled back, may run again.
+func busy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 func classify(err error) error {

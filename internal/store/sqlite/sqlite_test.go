@@ -38,3 +38,12 @@ func TestWH1_ConcurrentClaim(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kasa.db")
 	storetest.RunWebhookConcurrentClaim(t, func() (store.Store, error) { return sqlite.Open(path) })
 }
+
+func BenchmarkFanOut(b *testing.B) {
+	s, err := sqlite.Open(filepath.Join(b.TempDir(), "kasa.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchmarkFanOut(b, s)
+}

@@ -2,14 +2,40 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
+	"time"
 )
 
-// migrate applies the dialect's *.sql files not yet recorded in
+// migrateWait bounds how long migrate retries after a transient failure.
+const migrateWait = 10 * time.Second
+
+// migrate applies the migrations, again after a transient failure (the
+// dialect's Transient): processes opening one new SQLite file at once can
+// get SQLITE_BUSY without SQLite waiting out its busy timeout, while the
+// first of them puts the file in WAL mode (TestReopen met it about once in
+// twenty runs).
+func (s *Store) migrate(ctx context.Context) error {
+	deadline := time.Now().Add(migrateWait)
+	for {
+		err := s.migrateOnce(ctx)
+		if err == nil || s.d.Transient == nil || !s.d.Transient(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(time.Duration(5+rand.IntN(20)) * time.Millisecond):
+		}
+	}
+}
+
+// migrateOnce applies the dialect's *.sql files not yet recorded in
 // schema_migrations, in name order, all in one transaction: a failed
 // migration leaves the schema as it was, and re-opening is a no-op.
-func (s *Store) migrate(ctx context.Context) error {
+func (s *Store) migrateOnce(ctx context.Context) error {
 	names, err := fs.Glob(s.d.Migrations, "*.sql") // sorted
 	if err != nil {
 		return fmt.Errorf("sqlstore: migrations: %w", err)

