@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"WH1_WebhookFanOut", testWebhookFanOut},
 		{"WH1_WebhookFanOutBatch", testWebhookFanOutBatch},
+		{"WH1_ClaimUsesDueIndex", testClaimUsesDueIndex},
 		{"WH1_WebhookClaimLease", testWebhookClaimLease},
 	}
 	for _, tc := range tests {

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -214,6 +216,30 @@ func testWebhookFanOutBatch(t *testing.T, s store.Store) {
 	}
 	if len(got) != events {
 		t.Fatalf("%d deliveries, want %d", len(got), events)
+	}
+}
+
+// testClaimUsesDueIndex holds the delivery claim to the due index read in
+// order: every node claims every second, and a plan that starts from an
+// endpoint's deliveries (all it ever had) and sorts them costs more with
+// every delivery made.
+func testClaimUsesDueIndex(t *testing.T, s store.Store) {
+	ex, ok := s.(interface {
+		ExplainClaimWebhookDeliveries(ctx context.Context) (string, error)
+	})
+	if !ok {
+		t.Skipf("%T cannot explain its queries", s)
+	}
+	plan, err := ex.ExplainClaimWebhookDeliveries(t.Context())
+	must(t, err)
+	t.Logf("plan:\n%s", plan)
+	if !strings.Contains(plan, "webhook_deliveries_due") {
+		t.Errorf("plan does not use webhook_deliveries_due:\n%s", plan)
+	}
+	for _, bad := range []string{"TEMP B-TREE", "Sort", "webhook_deliveries_endpoint", "Seq Scan on webhook_deliveries"} {
+		if strings.Contains(plan, bad) {
+			t.Errorf("plan has %q:\n%s", bad, plan)
+		}
 	}
 }
 
