@@ -31,6 +31,8 @@ func runBench(args []string) error {
 	fs.IntVar(&cfg.SeedRows, "seed-rows", 0, "payments to insert before measuring, into the benchmark merchant (list needs them; other scenarios then run on a grown database)")
 	fs.BoolVar(&cfg.NoDirect, "no-direct", false, "skip the direct simulator phase")
 	fs.BoolVar(&cfg.Webhook, "webhook", false, "give the merchant a webhook endpoint for every event, on a local receiver: the run then carries webhook fan-out and delivery")
+	fs.DurationVar(&cfg.WebhookEvery, "webhook-every", 0, "in-process node: webhook polling period (as kasa serve --webhook-every; 0: its default)")
+	fs.IntVar(&cfg.WebhookWorkers, "webhook-workers", 0, "in-process node: concurrent webhook attempts (as kasa serve --webhook-workers; 0: its default)")
 	fs.BoolVar(&cfg.Hop, "hop", false, "also time the direct requests through a pass-through HTTP proxy: what one HTTP hop adds here")
 	runtimeFlags(fs)
 	jsonOut := fs.Bool("json", false, "print the report as JSON")

@@ -60,8 +60,11 @@ type Config struct {
 	Hop bool
 	// Webhook gives the merchant a webhook endpoint for every event, on a
 	// local receiver: the run then includes webhook fan-out and delivery.
-	Webhook  bool
-	Progress io.Writer
+	Webhook bool
+	// WebhookEvery, WebhookWorkers: the in-process node's dispatcher settings.
+	WebhookEvery   time.Duration
+	WebhookWorkers int
+	Progress       io.Writer
 }
 
 // Stats are one phase's figures. Latencies are in milliseconds.
@@ -264,7 +267,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return rep, nil
 	}
 	env, err := Setup(ctx, SetupConfig{URL: cfg.URL, Key: cfg.Key, DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir,
-		GroupCommit: cfg.GroupCommit, Conns: cfg.Clients, Webhook: cfg.Webhook, Progress: cfg.Progress})
+		GroupCommit: cfg.GroupCommit, Conns: cfg.Clients, Webhook: cfg.Webhook,
+		WebhookEvery: cfg.WebhookEvery, WebhookWorkers: cfg.WebhookWorkers, Progress: cfg.Progress})
 	if err != nil {
 		return nil, err
 	}

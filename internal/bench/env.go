@@ -41,8 +41,12 @@ type SetupConfig struct {
 	// Webhook registers a webhook endpoint for every event type, on a local
 	// receiver that answers 200: sales then carry the webhook fan-out and
 	// deliveries a merchant with webhooks puts on the node.
-	Webhook  bool
-	Progress io.Writer
+	Webhook bool
+	// WebhookEvery and WebhookWorkers set the in-process node's dispatcher
+	// (kasa serve --webhook-every, --webhook-workers); zero: its defaults.
+	WebhookEvery   time.Duration
+	WebhookWorkers int
+	Progress       io.Writer
 	// Log receives the in-process node's logs; nil formats them at Info and
 	// discards them, so their cost is in the figures but no terminal is.
 	Log *slog.Logger
@@ -144,7 +148,8 @@ func (e *Env) startNode(ctx context.Context, cfg SetupConfig) error {
 		log = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
 	scfg := server.Config{Addr: "127.0.0.1:0", DataDir: dir, DatabaseURL: cfg.DatabaseURL, GroupCommit: cfg.GroupCommit, MasterKeys: secret.NewKeyringSpec(1),
-		BankTimeout: 30 * time.Second, ResolveEvery: time.Hour, Log: log}
+		BankTimeout: 30 * time.Second, ResolveEvery: time.Hour, Log: log,
+		WebhookEvery: cfg.WebhookEvery, WebhookWorkers: cfg.WebhookWorkers}
 	e.Storage = "sqlite"
 	if cfg.DatabaseURL != "" {
 		e.Storage = "postgres"

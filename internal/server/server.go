@@ -68,9 +68,11 @@ type Config struct {
 	// at least 24 hours; default 48).
 	IdempotencyRetention time.Duration
 	// WebhookEvery is how often the webhook dispatcher looks for events
-	// and due retries (default 1 s).
-	WebhookEvery time.Duration
-	Log          *slog.Logger
+	// and due retries (default 1 s); WebhookWorkers bounds its concurrent
+	// attempts (default 8).
+	WebhookEvery   time.Duration
+	WebhookWorkers int
+	Log            *slog.Logger
 	// ReconcileAt ("HH:MM", Istanbul) runs the end-of-day reconciliation
 	// of the previous day for every POS daily; empty: off.
 	ReconcileAt string
@@ -209,7 +211,7 @@ func Open(ctx context.Context, cfg Config) (*Kasa, error) {
 		a.IdempotencyStale = cfg.IdempotencyStale
 	}
 	k := &Kasa{Config: cfg, Store: st, Replica: replica, Keys: kr, Service: svc, API: a, Web: web.New(svc, cfg.Log),
-		Webhooks: &webhook.Dispatcher{Store: st, Keys: kr, Log: cfg.Log, Interval: cfg.WebhookEvery}}
+		Webhooks: &webhook.Dispatcher{Store: st, Keys: kr, Log: cfg.Log, Interval: cfg.WebhookEvery, Workers: cfg.WebhookWorkers}}
 	k.instrument()
 	return k, nil
 }

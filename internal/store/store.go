@@ -554,6 +554,9 @@ type Store interface {
 	DeleteWebhookEndpoint(ctx context.Context, merchantID, id string) error
 	// GetEvent reads one outbox event of a merchant.
 	GetEvent(ctx context.Context, merchantID, id string) (*Event, error)
+	// GetEvents reads a merchant's outbox events by id, in no order; ids not
+	// found are left out.
+	GetEvents(ctx context.Context, merchantID string, ids []string) ([]*Event, error)
 	// FanOutEvents turns up to limit events not yet fanned out into pending
 	// deliveries, one per enabled endpoint of the event's merchant and mode
 	// whose EventTypes hold its type (or "*") and that existed when it was

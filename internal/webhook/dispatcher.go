@@ -157,17 +157,57 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (delivered int, err error) {
 	if workers <= 0 {
 		workers = 8
 	}
+	r := d.read(ctx, claimed)
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
 	for _, dl := range claimed {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			d.attempt(ctx, dl)
+			d.attempt(ctx, dl, r)
 		})
 	}
 	wg.Wait()
 	return len(claimed), nil
+}
+
+// round is what a round's attempts share, read before they start: each
+// endpoint once, not once an attempt (a round's deliveries mostly share
+// one), and the events in one query per merchant. Each read on SQLite's
+// read pool after a commit re-reads its pages: at 500 sales/s with a
+// webhook, the endpoint read alone cost ~57 us of CPU an attempt.
+type round struct {
+	eps map[string]endpointRead
+	evs map[string]*store.Event // missing: the attempt reads its own
+}
+
+// endpointRead is an endpoint as read for a round, or the error.
+type endpointRead struct {
+	ep  *store.WebhookEndpoint
+	err error
+}
+
+func (d *Dispatcher) read(ctx context.Context, claimed []*store.WebhookDelivery) *round {
+	r := &round{eps: map[string]endpointRead{}, evs: map[string]*store.Event{}}
+	ids := map[string][]string{} // event ids by merchant
+	for _, dl := range claimed {
+		if _, ok := r.eps[dl.EndpointID]; !ok {
+			ep, err := d.Store.GetWebhookEndpoint(ctx, dl.MerchantID, dl.EndpointID)
+			r.eps[dl.EndpointID] = endpointRead{ep, err}
+		}
+		ids[dl.MerchantID] = append(ids[dl.MerchantID], dl.EventID)
+	}
+	for merchant, list := range ids {
+		evs, err := d.Store.GetEvents(ctx, merchant, list)
+		if err != nil {
+			d.log().Warn("webhook events", "err", err) // each attempt tries its own
+			continue
+		}
+		for _, ev := range evs {
+			r.evs[ev.ID] = ev
+		}
+	}
+	return r
 }
 
 // outcome is one attempt's result.
@@ -182,9 +222,9 @@ func (o outcome) ok() bool { return o.err == "" && o.status >= 200 && o.status <
 
 // attempt makes one claimed delivery's attempt and records it. Errors are
 // logged, never returned: one broken endpoint must not stall the others.
-func (d *Dispatcher) attempt(ctx context.Context, dl *store.WebhookDelivery) {
+func (d *Dispatcher) attempt(ctx context.Context, dl *store.WebhookDelivery, r *round) {
 	log := d.log().With("delivery_id", dl.ID, "endpoint_id", dl.EndpointID, "event_id", dl.EventID)
-	ep, err := d.Store.GetWebhookEndpoint(ctx, dl.MerchantID, dl.EndpointID)
+	ep, err := r.eps[dl.EndpointID].ep, r.eps[dl.EndpointID].err
 	if errors.Is(err, store.ErrNotFound) {
 		return // deleted meanwhile; its deliveries went with it
 	} else if err != nil {
@@ -194,7 +234,10 @@ func (d *Dispatcher) attempt(ctx context.Context, dl *store.WebhookDelivery) {
 	started := d.now()
 	// Failures on Kasa's side (database, keyring) are not the endpoint's:
 	// no attempt is recorded, and the lapsed lease retries it later.
-	ev, err := d.Store.GetEvent(ctx, dl.MerchantID, dl.EventID)
+	ev, ok := r.evs[dl.EventID]
+	if !ok {
+		ev, err = d.Store.GetEvent(ctx, dl.MerchantID, dl.EventID)
+	}
 	if err != nil {
 		log.Warn("webhook event", "err", err)
 		return

@@ -142,6 +142,31 @@ func (s *Store) GetEvent(ctx context.Context, merchantID, id string) (*store.Eve
 	return selectOne(ctx, s.r, events, "WHERE merchant_id = ? AND id = ?", merchantID, id)
 }
 
+// eventsChunk is how many ids one GetEvents query reads; the list is padded
+// to it, so one statement text serves every call.
+const eventsChunk = 32
+
+var getEventsRest = "WHERE merchant_id = ? AND id IN (" + strings.TrimSuffix(strings.Repeat("?, ", eventsChunk), ", ") + ")"
+
+func (s *Store) GetEvents(ctx context.Context, merchantID string, ids []string) ([]*store.Event, error) {
+	var out []*store.Event
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), eventsChunk)]
+		ids = ids[len(chunk):]
+		args := make([]any, 0, 1+eventsChunk)
+		args = append(args, merchantID)
+		for i := range eventsChunk {
+			args = append(args, chunk[min(i, len(chunk)-1)]) // padded with the last
+		}
+		evs, err := selectAll(ctx, s.r, events, getEventsRest, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, evs...)
+	}
+	return out, nil
+}
+
 // FanOutEvents takes events in seq order. On PostgreSQL SKIP LOCKED lets
 // several nodes fan out side by side without waiting on each other; the
 // UNIQUE (event_id, endpoint_id) with ON CONFLICT DO NOTHING keeps a repeat

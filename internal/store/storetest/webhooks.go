@@ -30,6 +30,17 @@ func mkEvent(t *testing.T, s store.Store, p *store.Payment, typ string, created 
 	return e
 }
 
+// mkHooked makes a merchant with a live endpoint for every event and a sale
+// for the events to name.
+func mkHooked(t *testing.T, s store.Store) (*store.Merchant, *store.WebhookEndpoint, *store.Payment) {
+	t.Helper()
+	m := mkMerchant(t, s)
+	e := mkEndpoint(t, s, m.ID, store.ModeLive, base, "*")
+	p := newSale(m.ID, store.ModeLive, 100)
+	insertPayments(t, s, p)
+	return m, e, p
+}
+
 func deliveryIDs() func() string { return func() string { return newID("whd") } }
 
 // fanOutAll fans out until nothing is left and returns the deliveries of ep.
@@ -182,13 +193,11 @@ func testWebhookFanOut(t *testing.T, s store.Store) {
 
 // WH-1: one fan-out of more events than one marking statement covers (and
 // not a multiple of it) makes one delivery per event and marks every event
-// it read, and only those: the next call finds exactly the rest.
+// it read, and only those: the next call finds exactly the rest. The
+// dispatcher's GetEvents reads them back by id, for their merchant only.
 func testWebhookFanOutBatch(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	m := mkMerchant(t, s)
-	ep := mkEndpoint(t, s, m.ID, store.ModeLive, base, "*")
-	p := newSale(m.ID, store.ModeLive, 100)
-	insertPayments(t, s, p)
+	m, ep, p := mkHooked(t, s)
 	const events = 123
 	want := map[string]bool{}
 	for i := range events {
@@ -216,6 +225,28 @@ func testWebhookFanOutBatch(t *testing.T, s store.Store) {
 	}
 	if len(got) != events {
 		t.Fatalf("%d deliveries, want %d", len(got), events)
+	}
+
+	// GetEvents reads them back across its query chunks, leaves out an id
+	// it does not have, and never another merchant's.
+	ids := []string{"evt_missing"}
+	for id := range want {
+		ids = append(ids, id)
+	}
+	evs, err := s.GetEvents(ctx, m.ID, ids)
+	must(t, err)
+	read := map[string]bool{}
+	for _, ev := range evs {
+		if read[ev.ID] || !want[ev.ID] || ev.MerchantID != m.ID || ev.PaymentID != p.ID {
+			t.Fatalf("GetEvents returned %+v", ev)
+		}
+		read[ev.ID] = true
+	}
+	if len(read) != events {
+		t.Fatalf("GetEvents read %d events, want %d", len(read), events)
+	}
+	if evs, err := s.GetEvents(ctx, mkMerchant(t, s).ID, ids); err != nil || len(evs) != 0 {
+		t.Fatalf("another merchant read %d events (%v)", len(evs), err)
 	}
 }
 
@@ -247,10 +278,7 @@ func testClaimUsesDueIndex(t *testing.T, s store.Store) {
 // only the lease holder records the outcome; resend re-queues.
 func testWebhookClaimLease(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	m := mkMerchant(t, s)
-	e := mkEndpoint(t, s, m.ID, store.ModeLive, base, "*")
-	p := newSale(m.ID, store.ModeLive, 100)
-	insertPayments(t, s, p)
+	m, e, p := mkHooked(t, s)
 	ev := mkEvent(t, s, p, "payment.succeeded", base.Add(time.Second))
 	fanOutAll(t, s)
 
