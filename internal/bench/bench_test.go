@@ -101,3 +101,21 @@ func TestHop(t *testing.T) {
 		t.Fatalf("table without the hop:\n%s", out.String())
 	}
 }
+
+// TestWebhook: with Webhook, the merchant's endpoint receives the sales'
+// events during the run, and the report counts them.
+func TestWebhook(t *testing.T) {
+	rep, err := Run(t.Context(), Config{Scenario: ScenarioSale, Clients: 2, Duration: 500 * time.Millisecond,
+		NoDirect: true, Webhook: true, WebhookEvery: 20 * time.Millisecond, WebhookWorkers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Kasa.Errors != 0 || rep.WebhooksDelivered == 0 {
+		t.Fatalf("%d errors, %d webhook deliveries", rep.Kasa.Errors, rep.WebhooksDelivered)
+	}
+	var out strings.Builder
+	WriteTable(&out, rep)
+	if !strings.Contains(out.String(), "webhook deliveries received") {
+		t.Fatalf("table without the deliveries:\n%s", out.String())
+	}
+}
