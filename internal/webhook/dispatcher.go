@@ -21,9 +21,9 @@ import (
 	"github.com/kasapos/kasa/internal/store"
 )
 
-// Dispatcher delivers the outbox (WH-1, WH-3). Each RunOnce fans new events
-// out into deliveries, then claims due deliveries under a lease and sends
-// them. Any number of dispatchers (nodes) may share a database: a claim is
+// Dispatcher delivers the outbox (WH-1, WH-3). Run (and each RunOnce) fans
+// new events out into deliveries, then claims due deliveries under a lease
+// and sends them. Any number of dispatchers (nodes) may share a database: a claim is
 // exclusive until its lease lapses, so an attempt is never made twice at the
 // same time, and a node that dies mid-attempt only delays it by the lease.
 type Dispatcher struct {
@@ -43,7 +43,7 @@ type Dispatcher struct {
 	// would reach any small count long before the outage is over.
 	DisableAfter         time.Duration
 	DisableAfterFailures int
-	Batch                int // deliveries claimed per round; default 32
+	Batch                int // deliveries claimed per round (RunOnce) or queued at most (Run); default 32
 	Workers              int // concurrent attempts; default 8
 
 	once             sync.Once
@@ -99,29 +99,90 @@ func (d *Dispatcher) log() *slog.Logger {
 	return slog.Default()
 }
 
-// Run calls RunOnce every Interval until ctx ends; a round that found a full
-// batch is followed at once by another, so a backlog drains without waiting.
+// Run fans out and delivers until ctx ends. Claimed deliveries wait in a
+// queue that a pool of Workers takes from one at a time, and the queue is
+// refilled every Interval, or at once when it runs low after a full claim
+// (a backlog drains without waiting). So an endpoint that hangs until the
+// timeout holds one worker while the others go on; rounds that each waited
+// for their slowest attempt (RunOnce) held up every merchant's deliveries
+// claimed beside it.
 func (d *Dispatcher) Run(ctx context.Context) {
+	d.init()
 	every := d.Interval
 	if every <= 0 {
 		every = time.Second
 	}
+	batch := d.batch()
+	jobs := make(chan job, batch)
+	low := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	for range d.workers() {
+		wg.Go(func() {
+			for j := range jobs {
+				// A delivery whose lease would end before its attempt
+				// could is left to lapse: another node may claim it then,
+				// and two attempts must never overlap.
+				if d.now().Add(d.timeout).Before(j.dl.ClaimedUntil) {
+					d.attempt(ctx, j.dl, j.r)
+				}
+				if len(jobs) <= batch/4 {
+					select {
+					case low <- struct{}{}:
+					default:
+					}
+				}
+			}
+		})
+	}
+	// After ctx ends, the workers run down the queue at once: an attempt
+	// under an ended context records nothing, and its lease lapses.
+	defer func() { close(jobs); wg.Wait() }()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		n, err := d.RunOnce(ctx)
+		full, err := d.refill(ctx, jobs)
 		if err != nil && ctx.Err() == nil {
 			d.log().Warn("webhook dispatcher", "err", err)
 		}
-		if err == nil && n >= d.batch() {
-			continue
+		var more <-chan struct{}
+		if full && err == nil {
+			more = low
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-more:
 		}
 	}
+}
+
+// job is one claimed delivery with its round's reads.
+type job struct {
+	dl *store.WebhookDelivery
+	r  *round
+}
+
+// refill fans out new events and claims as many due deliveries as jobs has
+// room for; full reports that it got all it asked for, so more may be due.
+// Only Run's loop sends on jobs, so the room it sees cannot shrink.
+func (d *Dispatcher) refill(ctx context.Context, jobs chan job) (full bool, err error) {
+	if err := d.fanOut(ctx); err != nil {
+		return false, err
+	}
+	room := cap(jobs) - len(jobs)
+	if room == 0 {
+		return true, nil
+	}
+	claimed, err := d.claim(ctx, room)
+	if err != nil {
+		return false, err
+	}
+	r := d.read(ctx, claimed)
+	for _, dl := range claimed {
+		jobs <- job{dl, r}
+	}
+	return len(claimed) == room, nil
 }
 
 func (d *Dispatcher) batch() int {
@@ -131,32 +192,51 @@ func (d *Dispatcher) batch() int {
 	return 32
 }
 
-// RunOnce fans out pending events and makes one round of due attempts. It
-// returns the number of attempts made (successful or not); delivered
-// counts them all so that Run knows whether a backlog remains.
-func (d *Dispatcher) RunOnce(ctx context.Context) (delivered int, err error) {
-	d.init()
+func (d *Dispatcher) workers() int {
+	if d.Workers > 0 {
+		return d.Workers
+	}
+	return 8
+}
+
+// fanOut turns every pending event into deliveries.
+func (d *Dispatcher) fanOut(ctx context.Context) error {
 	for {
 		n, err := d.Store.FanOutEvents(ctx, 200, func() string { return id.New("whd") })
 		if err != nil {
-			return 0, fmt.Errorf("fan out: %w", err)
+			return fmt.Errorf("fan out: %w", err)
 		}
 		if n < 200 {
-			break
+			return nil
 		}
 	}
+}
+
+// claim leases up to n due deliveries to this dispatcher.
+func (d *Dispatcher) claim(ctx context.Context, n int) ([]*store.WebhookDelivery, error) {
 	now := d.now()
 	var tok [16]byte
 	_, _ = rand.Read(tok[:]) // crypto/rand does not fail
-	token := hex.EncodeToString(tok[:])
-	claimed, err := d.Store.ClaimWebhookDeliveries(ctx, now, now.Add(d.leaseOf), token, d.batch())
+	claimed, err := d.Store.ClaimWebhookDeliveries(ctx, now, now.Add(d.leaseOf), hex.EncodeToString(tok[:]), n)
 	if err != nil {
-		return 0, fmt.Errorf("claim: %w", err)
+		return nil, fmt.Errorf("claim: %w", err)
 	}
-	workers := d.Workers
-	if workers <= 0 {
-		workers = 8
+	return claimed, nil
+}
+
+// RunOnce fans out pending events and makes one round of due attempts,
+// returning when all of them are done (tests, and a caller that wants a
+// round): the number of attempts made, successful or not.
+func (d *Dispatcher) RunOnce(ctx context.Context) (delivered int, err error) {
+	d.init()
+	if err := d.fanOut(ctx); err != nil {
+		return 0, err
 	}
+	claimed, err := d.claim(ctx, d.batch())
+	if err != nil {
+		return 0, err
+	}
+	workers := d.workers()
 	r := d.read(ctx, claimed)
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup

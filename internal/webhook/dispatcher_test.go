@@ -479,3 +479,41 @@ func TestWH2_RotationOverlapAndResend(t *testing.T) {
 		}
 	})
 }
+
+// WH-1: Run keeps delivering to every other endpoint while one hangs until
+// the attempt timeout: the hung attempt holds one worker, not a round.
+func TestWH1_HungEndpointHoldsOneWorker(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		release := make(chan struct{})
+		hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}))
+		t.Cleanup(hung.Close)
+		t.Cleanup(func() { close(release) }) // runs first: the handler returns, Close can finish
+		fine := newReceiver(t, http.StatusOK)
+		e.endpoint(hung.URL, "payment.failed")
+		e.endpoint(fine.URL, "payment.succeeded")
+		e.emit("payment.failed") // due first, so it is in the first claim
+		const n = 6
+		for range n {
+			e.emit("payment.succeeded")
+		}
+		e.d.Workers, e.d.Batch, e.d.Interval, e.d.Timeout = 2, 4, 20*time.Millisecond, 5*time.Second
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { defer close(done); e.d.Run(ctx) }()
+		defer func() { cancel(); <-done }()
+		// Rounds that each waited for their slowest attempt would deliver
+		// at most 3 before the hung one timed out (5 s).
+		deadline := time.Now().Add(3 * time.Second)
+		for len(fine.got()) < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d deliveries made while one endpoint hung", len(fine.got()), n)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
