@@ -70,7 +70,11 @@ func BenchmarkThreeDSQLite(b *testing.B) {
 func TestScenarios(t *testing.T) {
 	for _, sc := range Scenarios {
 		t.Run(sc, func(t *testing.T) {
-			rep, err := Run(t.Context(), Config{Scenario: sc, Clients: 2, Duration: 300 * time.Millisecond, SeedRows: 2000})
+			cfg := Config{Scenario: sc, Clients: 2, Duration: 300 * time.Millisecond}
+			if sc == ScenarioList {
+				cfg.SeedRows = 2000 // only the list needs a history; a seed's checkpoint would crowd a short phase
+			}
+			rep, err := Run(t.Context(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
