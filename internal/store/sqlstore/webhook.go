@@ -142,29 +142,42 @@ func (s *Store) GetEvent(ctx context.Context, merchantID, id string) (*store.Eve
 	return selectOne(ctx, s.r, events, "WHERE merchant_id = ? AND id = ?", merchantID, id)
 }
 
-// eventsChunk is how many ids one GetEvents query reads; the list is padded
-// to it, so one statement text serves every call.
+// eventsChunk is how many ids one GetEvents query reads.
 const eventsChunk = 32
 
-var getEventsRest = "WHERE merchant_id = ? AND id IN (" + strings.TrimSuffix(strings.Repeat("?, ", eventsChunk), ", ") + ")"
+var getEventsRest = "WHERE merchant_id = ? AND id IN (" + marks(eventsChunk) + ")"
 
 func (s *Store) GetEvents(ctx context.Context, merchantID string, ids []string) ([]*store.Event, error) {
 	var out []*store.Event
-	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), eventsChunk)]
-		ids = ids[len(chunk):]
-		args := make([]any, 0, 1+eventsChunk)
-		args = append(args, merchantID)
-		for i := range eventsChunk {
-			args = append(args, chunk[min(i, len(chunk)-1)]) // padded with the last
-		}
+	err := inChunks(ids, eventsChunk, merchantID, func(args []any, _ int) error {
 		evs, err := selectAll(ctx, s.r, events, getEventsRest, args...)
-		if err != nil {
-			return nil, err
-		}
 		out = append(out, evs...)
+		return err
+	})
+	return out, err
+}
+
+// marks is n comma-separated placeholders.
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// inChunks calls fn for each n ids in turn with the arguments of a statement
+// whose first placeholder is lead and whose next n are ids: a short last
+// chunk is padded with its last id, so one statement text (prepared once)
+// serves any count. count is the chunk's real length.
+func inChunks(ids []string, n int, lead any, fn func(args []any, count int) error) error {
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), n)]
+		ids = ids[len(chunk):]
+		args := make([]any, 0, 1+n)
+		args = append(args, lead)
+		for i := range n {
+			args = append(args, chunk[min(i, len(chunk)-1)])
+		}
+		if err := fn(args, len(chunk)); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // FanOutEvents takes events in seq order. On PostgreSQL SKIP LOCKED lets
@@ -226,36 +239,28 @@ func (s *Store) FanOutEvents(ctx context.Context, limit int, newID func() string
 	return n, err
 }
 
-// fanOutChunk is how many events one UPDATE marks as fanned out. The list
-// is padded to this length, so one statement text (prepared once) serves
-// every batch. Against one UPDATE an event, 200 events without endpoints
-// hold SQLite's writer ~10 % less (BenchmarkFanOut).
+// fanOutChunk is how many events one UPDATE marks as fanned out. Against
+// one UPDATE an event, 200 events without endpoints hold SQLite's writer
+// ~10 % less (BenchmarkFanOut).
 const fanOutChunk = 50
 
-var markFannedOutSQL = "UPDATE events SET fanned_out = ? WHERE id IN (" +
-	strings.TrimSuffix(strings.Repeat("?, ", fanOutChunk), ", ") + ")"
+var markFannedOutSQL = "UPDATE events SET fanned_out = ? WHERE id IN (" + marks(fanOutChunk) + ")"
 
 // markFannedOut marks exactly the events read, by id: not a seq range,
 // which on PostgreSQL could take in an event committed late with a lower
 // seq that was not read, and whose deliveries would then never be made.
 func markFannedOut(ctx context.Context, c conn, evs []*store.Event) error {
-	for len(evs) > 0 {
-		chunk := evs[:min(len(evs), fanOutChunk)]
-		evs = evs[len(chunk):]
-		args := make([]any, 0, 1+fanOutChunk)
-		args = append(args, true)
-		for i := range fanOutChunk {
-			args = append(args, chunk[min(i, len(chunk)-1)].ID) // padded with the last
-		}
-		n, err := c.exec(ctx, "fan out events", markFannedOutSQL, args...)
-		if err != nil {
-			return err
-		}
-		if n != int64(len(chunk)) {
-			return fmt.Errorf("sqlstore: fan out events: marked %d of %d", n, len(chunk))
-		}
+	ids := make([]string, len(evs))
+	for i, ev := range evs {
+		ids[i] = ev.ID
 	}
-	return nil
+	return inChunks(ids, fanOutChunk, true, func(args []any, count int) error {
+		n, err := c.exec(ctx, "fan out events", markFannedOutSQL, args...)
+		if err == nil && n != int64(count) {
+			err = fmt.Errorf("sqlstore: fan out events: marked %d of %d", n, count)
+		}
+		return err
+	})
 }
 
 func subscribed(types []string, typ string) bool {
