@@ -180,16 +180,14 @@ func (e *Env) HopOp(o op) (op, error) {
 	if err != nil {
 		return op{}, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return op{}, err
-	}
 	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: target.Scheme, Host: target.Host})
 	proxy.Transport = gateway.NewHTTPClient().Transport
-	e.hop = &http.Server{Handler: proxy, ReadHeaderTimeout: 10 * time.Second}
-	go e.hop.Serve(ln) //nolint:errcheck // ends with Close
+	var addr string
+	if e.hop, addr, err = serveLoopback(proxy); err != nil {
+		return op{}, err
+	}
 	via := *target
-	via.Host = ln.Addr().String()
+	via.Host = addr
 	return op{prep: o.prep, do: func(ctx context.Context, i int64, state any) error {
 		return o.do(withSimAPI(ctx, via.String()), i, state)
 	}}, nil
@@ -223,20 +221,31 @@ func (e *Env) Close() {
 	}
 }
 
+// serveLoopback serves h on a free loopback port until the server is closed.
+func serveLoopback(h http.Handler) (*http.Server, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }() // ends with Close
+	return srv, ln.Addr().String(), nil
+}
+
 // startWebhookSink serves a receiver that counts and accepts every delivery,
 // and registers it as an endpoint for all events (test mode allows a
 // loopback URL).
 func (e *Env) startWebhookSink(ctx context.Context, c *client.Client) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var addr string
+	var err error
+	e.sink, addr, err = serveLoopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		e.Delivered.Add(1)
+	}))
 	if err != nil {
 		return err
 	}
-	e.sink = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		e.Delivered.Add(1)
-	}), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = e.sink.Serve(ln) }()
-	u := "http://" + ln.Addr().String() + "/kasa"
+	u := "http://" + addr + "/kasa"
 	if _, err := c.CreateWebhookEndpoint(ctx, &client.WebhookEndpointRequest{URL: &u, EventTypes: []string{"*"}}); err != nil {
 		return fmt.Errorf("bench: create webhook endpoint: %w", err)
 	}

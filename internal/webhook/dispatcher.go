@@ -119,10 +119,19 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	for range d.workers() {
 		wg.Go(func() {
 			for j := range jobs {
-				// A delivery whose lease would end before its attempt
-				// could is left to lapse: another node may claim it then,
-				// and two attempts must never overlap.
-				if d.now().Add(d.timeout).Before(j.dl.ClaimedUntil) {
+				switch {
+				case ctx.Err() != nil:
+					// Shutting down: the lease lapses.
+				case !d.now().Add(d.timeout).Before(j.dl.ClaimedUntil):
+					// The lease would end before the attempt could:
+					// another node may claim it then, and two attempts
+					// must never overlap. Left to lapse.
+				case time.Since(j.r.at) > roundFresh:
+					// Queued behind slow attempts: read its endpoint and
+					// event again, so a deletion, a disabling or a new
+					// secret since the claim is seen.
+					d.attempt(ctx, j.dl, d.read(ctx, []*store.WebhookDelivery{j.dl}))
+				default:
 					d.attempt(ctx, j.dl, j.r)
 				}
 				if len(jobs) <= batch/4 {
@@ -134,8 +143,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			}
 		})
 	}
-	// After ctx ends, the workers run down the queue at once: an attempt
-	// under an ended context records nothing, and its lease lapses.
+	// After ctx ends, the workers run down the queue without attempts.
 	defer func() { close(jobs); wg.Wait() }()
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -257,9 +265,13 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (delivered int, err error) {
 // read pool after a commit re-reads its pages: at 500 sales/s with a
 // webhook, the endpoint read alone cost ~57 us of CPU an attempt.
 type round struct {
+	at  time.Time // when read
 	eps map[string]endpointRead
 	evs map[string]*store.Event // missing: the attempt reads its own
 }
+
+// roundFresh is how long Run lets a queued delivery use its round's reads.
+const roundFresh = time.Second
 
 // endpointRead is an endpoint as read for a round, or the error.
 type endpointRead struct {
@@ -268,7 +280,7 @@ type endpointRead struct {
 }
 
 func (d *Dispatcher) read(ctx context.Context, claimed []*store.WebhookDelivery) *round {
-	r := &round{eps: map[string]endpointRead{}, evs: map[string]*store.Event{}}
+	r := &round{at: time.Now(), eps: map[string]endpointRead{}, evs: map[string]*store.Event{}}
 	ids := map[string][]string{} // event ids by merchant
 	for _, dl := range claimed {
 		if _, ok := r.eps[dl.EndpointID]; !ok {

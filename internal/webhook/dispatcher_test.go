@@ -484,15 +484,7 @@ func TestWH2_RotationOverlapAndResend(t *testing.T) {
 // the attempt timeout: the hung attempt holds one worker, not a round.
 func TestWH1_HungEndpointHoldsOneWorker(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
-		release := make(chan struct{})
-		hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		}))
-		t.Cleanup(hung.Close)
-		t.Cleanup(func() { close(release) }) // runs first: the handler returns, Close can finish
+		hung, _ := newHungReceiver(t)
 		fine := newReceiver(t, http.StatusOK)
 		e.endpoint(hung.URL, "payment.failed")
 		e.endpoint(fine.URL, "payment.succeeded")
@@ -502,10 +494,7 @@ func TestWH1_HungEndpointHoldsOneWorker(t *testing.T) {
 			e.emit("payment.succeeded")
 		}
 		e.d.Workers, e.d.Batch, e.d.Interval, e.d.Timeout = 2, 4, 20*time.Millisecond, 5*time.Second
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan struct{})
-		go func() { defer close(done); e.d.Run(ctx) }()
-		defer func() { cancel(); <-done }()
+		defer e.runInBackground()()
 		// Rounds that each waited for their slowest attempt would deliver
 		// at most 3 before the hung one timed out (5 s).
 		deadline := time.Now().Add(3 * time.Second)
@@ -514,6 +503,55 @@ func TestWH1_HungEndpointHoldsOneWorker(t *testing.T) {
 				t.Fatalf("%d of %d deliveries made while one endpoint hung", len(fine.got()), n)
 			}
 			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
+
+// newHungReceiver answers nothing until the returned release is called (or
+// the test ends); it reports each request's arrival on hit.
+func newHungReceiver(t *testing.T) (srv *httptest.Server, hit chan struct{}) {
+	release, hit := make(chan struct{}), make(chan struct{}, 16)
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hit <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) }) // runs first: the handler returns, Close can finish
+	return srv, hit
+}
+
+// runInBackground starts e.d.Run and returns its stop.
+func (e *env) runInBackground() (stop func()) {
+	ctx, cancel := context.WithCancel(e.t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); e.d.Run(ctx) }()
+	return func() { cancel(); <-done }
+}
+
+// WH-1: a delivery that waited in Run's queue longer than its round's reads
+// stay fresh reads its endpoint again: one deleted meanwhile gets nothing.
+func TestWH1_QueuedDeliveryRereadsItsEndpoint(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		hung, hit := newHungReceiver(t)
+		gone := newReceiver(t, http.StatusOK)
+		e.endpoint(hung.URL, "payment.failed")
+		ep := e.endpoint(gone.URL, "payment.succeeded")
+		e.emit("payment.failed") // first in the claim: holds the one worker
+		e.emit("payment.succeeded")
+		e.d.Workers, e.d.Batch, e.d.Interval, e.d.Timeout = 1, 4, 20*time.Millisecond, 5*time.Second
+		defer e.runInBackground()()
+		<-hit // the worker is held; the other delivery waits in the queue
+		if err := e.m.Delete(t.Context(), e.c, ep.ID); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(roundFresh + 200*time.Millisecond)
+		hung.CloseClientConnections() // the held attempt ends; the worker takes the queued one
+		time.Sleep(300 * time.Millisecond)
+		if n := len(gone.got()); n != 0 {
+			t.Fatalf("a deleted endpoint got %d requests", n)
 		}
 	})
 }

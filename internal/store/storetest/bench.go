@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -20,22 +19,13 @@ func BenchmarkFanOut(b *testing.B, s store.Store) {
 }
 
 func benchFanOut(b *testing.B, s store.Store, endpoints int) {
-	ctx := context.Background()
-	m := &store.Merchant{ID: newID("mer"), Name: "Acme Ltd", CreatedAt: base}
-	if err := s.CreateMerchant(ctx, m); err != nil {
-		b.Fatal(err)
-	}
+	ctx := b.Context()
+	m := mkMerchant(b, s)
 	for range endpoints {
-		ep := &store.WebhookEndpoint{ID: newID("we"), MerchantID: m.ID, Mode: store.ModeLive, URL: "https://hooks.example/kasa",
-			EventTypes: []string{"*"}, Secret: []byte{1}, Enabled: true, CreatedAt: base, UpdatedAt: base}
-		if err := s.CreateWebhookEndpoint(ctx, ep); err != nil {
-			b.Fatal(err)
-		}
+		mkEndpoint(b, s, m.ID, store.ModeLive, base, "*")
 	}
 	p := newSale(m.ID, store.ModeLive, 100)
-	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.InsertPayment(ctx, p) }); err != nil {
-		b.Fatal(err)
-	}
+	insertPayments(b, s, p)
 	const batch = 200
 	payload := []byte(`{"type":"payment.succeeded","data":{"object":{"id":"` + p.ID + `","amount":100,"currency":"TRY","status":"succeeded"}}}`)
 	ids := func() string { return newID("whd") }

@@ -125,7 +125,7 @@ func newID(prefix string) string {
 	return prefix + "_" + hex.EncodeToString(b[:])
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +146,7 @@ func wantEqual(t *testing.T, got, want any) {
 	}
 }
 
-func mkMerchant(t *testing.T, s store.Store) *store.Merchant {
+func mkMerchant(t testing.TB, s store.Store) *store.Merchant {
 	t.Helper()
 	m := &store.Merchant{ID: newID("mer"), Name: "Acme Ltd", CreatedAt: base}
 	must(t, s.CreateMerchant(t.Context(), m))
@@ -181,7 +181,7 @@ func newSale(merchantID string, mode store.Mode, amount int64) *store.Payment {
 	}
 }
 
-func insertPayments(t *testing.T, s store.Store, ps ...*store.Payment) {
+func insertPayments(t testing.TB, s store.Store, ps ...*store.Payment) {
 	t.Helper()
 	must(t, s.InTx(t.Context(), func(tx store.Tx) error {
 		for _, p := range ps {

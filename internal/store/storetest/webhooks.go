@@ -14,7 +14,7 @@ import (
 // Webhook endpoints, fan-out, claims and the delivery log (WH-n of
 // security-reliability.md §4).
 
-func mkEndpoint(t *testing.T, s store.Store, merchantID string, mode store.Mode, created time.Time, types ...string) *store.WebhookEndpoint {
+func mkEndpoint(t testing.TB, s store.Store, merchantID string, mode store.Mode, created time.Time, types ...string) *store.WebhookEndpoint {
 	t.Helper()
 	e := &store.WebhookEndpoint{ID: newID("we"), MerchantID: merchantID, Mode: mode, URL: "https://hooks.example/kasa?t=1",
 		EventTypes: types, Description: "orders", Secret: []byte{1, 2, 3}, Enabled: true, CreatedAt: created, UpdatedAt: created}
@@ -255,15 +255,11 @@ func testWebhookFanOutBatch(t *testing.T, s store.Store) {
 // endpoint's deliveries (all it ever had) and sorts them costs more with
 // every delivery made.
 func testClaimUsesDueIndex(t *testing.T, s store.Store) {
-	ex, ok := s.(interface {
+	plan := explained(t, s, "ExplainClaimWebhookDeliveries", func(ex interface {
 		ExplainClaimWebhookDeliveries(ctx context.Context) (string, error)
+	}) (string, error) {
+		return ex.ExplainClaimWebhookDeliveries(t.Context())
 	})
-	if !ok {
-		t.Skipf("%T cannot explain its queries", s)
-	}
-	plan, err := ex.ExplainClaimWebhookDeliveries(t.Context())
-	must(t, err)
-	t.Logf("plan:\n%s", plan)
 	if !strings.Contains(plan, "webhook_deliveries_due") {
 		t.Errorf("plan does not use webhook_deliveries_due:\n%s", plan)
 	}
