@@ -212,6 +212,9 @@ func Open(ctx context.Context, cfg Config) (*Kasa, error) {
 	}
 	k := &Kasa{Config: cfg, Store: st, Replica: replica, Keys: kr, Service: svc, API: a, Web: web.New(svc, cfg.Log),
 		Webhooks: &webhook.Dispatcher{Store: st, Keys: kr, Log: cfg.Log, Interval: cfg.WebhookEvery, Workers: cfg.WebhookWorkers}}
+	if n, ok := st.(store.EventNotifier); ok {
+		n.OnEvents(k.Webhooks.Wake) // this node's events go out within WakeGap; others' at the poll
+	}
 	k.instrument()
 	return k, nil
 }

@@ -599,6 +599,15 @@ type Store interface {
 	DashboardStore
 }
 
+// EventNotifier is implemented by stores that can tell, in this process,
+// when a commit has added outbox events: the webhook dispatcher's cue to
+// deliver them now rather than at its next poll. fn runs in the committing
+// goroutine after the commit, once per commit that added any; it must not
+// block. Other nodes' commits are not seen: their events wait for the poll.
+type EventNotifier interface {
+	OnEvents(fn func())
+}
+
 // Tx is the set of writes that must commit together with a state change.
 type Tx interface {
 	InsertPayment(ctx context.Context, p *Payment) error

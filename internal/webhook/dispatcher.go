@@ -45,8 +45,15 @@ type Dispatcher struct {
 	DisableAfterFailures int
 	Batch                int // deliveries claimed per round (RunOnce) or queued at most (Run); default 32
 	Workers              int // concurrent attempts; default 8
+	// WakeGap is the least time between two of Run's refills that Wake
+	// asked for (default 20 ms): events committed within it are fanned out
+	// and claimed together, so a busy node refills up to 50 times a second
+	// in small batches instead of one burst per Interval, which on 2 CPUs
+	// was what the sales beside it waited for (docs/performance.md, step 24).
+	WakeGap time.Duration
 
 	once             sync.Once
+	wake             chan struct{}
 	live, test       *http.Client
 	timeout, leaseOf time.Duration
 }
@@ -61,7 +68,19 @@ func (d *Dispatcher) init() {
 		// bookkeeping around it, so a live claim never lapses mid-attempt.
 		d.leaseOf = d.timeout + time.Minute
 		d.live, d.test = newClient(d.timeout, false), newClient(d.timeout, true)
+		d.wake = make(chan struct{}, 1)
 	})
+}
+
+// Wake tells Run that new events were committed (store.EventNotifier), so
+// they are delivered within WakeGap rather than at the next poll. It never
+// blocks; wakes before Run's next refill count as one.
+func (d *Dispatcher) Wake() {
+	d.init()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
 }
 
 // newClient is the delivery HTTP client: the SSRF guard on every dial, no
@@ -101,8 +120,8 @@ func (d *Dispatcher) log() *slog.Logger {
 
 // Run fans out and delivers until ctx ends. Claimed deliveries wait in a
 // queue that a pool of Workers takes from one at a time, and the queue is
-// refilled every Interval, or at once when it runs low after a full claim
-// (a backlog drains without waiting). So an endpoint that hangs until the
+// refilled every Interval, at once when it runs low after a full claim (a
+// backlog drains without waiting), and within WakeGap of a Wake. So an endpoint that hangs until the
 // timeout holds one worker while the others go on; rounds that each waited
 // for their slowest attempt (RunOnce) held up every merchant's deliveries
 // claimed beside it.
@@ -145,9 +164,14 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 	// After ctx ends, the workers run down the queue without attempts.
 	defer func() { close(jobs); wg.Wait() }()
+	gap := d.WakeGap
+	if gap <= 0 {
+		gap = 20 * time.Millisecond
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		last := time.Now()
 		full, err := d.refill(ctx, jobs)
 		if err != nil && ctx.Err() == nil {
 			d.log().Warn("webhook dispatcher", "err", err)
@@ -161,6 +185,14 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			return
 		case <-t.C:
 		case <-more:
+		case <-d.wake:
+			if wait := gap - time.Since(last); wait > 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(wait):
+				}
+			}
 		}
 	}
 }

@@ -555,3 +555,35 @@ func TestWH1_QueuedDeliveryRereadsItsEndpoint(t *testing.T) {
 		}
 	})
 }
+
+// WH-1: an event committed on this node is delivered at once (within the
+// wake gap), not at the next poll: the store's notification wakes Run.
+func TestWH1_CommittedEventWakesRun(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		n, ok := e.s.(store.EventNotifier)
+		if !ok {
+			t.Fatalf("%T does not notify of committed events", e.s)
+		}
+		n.OnEvents(e.d.Wake)
+		rcv := newReceiver(t, http.StatusOK)
+		e.endpoint(rcv.URL, "payment.succeeded")
+		e.d.Interval = time.Hour // the poll never comes
+		defer e.runInBackground()()
+		waitFor := func(want int) {
+			t.Helper()
+			deadline := time.Now().Add(5 * time.Second)
+			for len(rcv.got()) < want {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d of %d deliveries made without a poll", len(rcv.got()), want)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+		e.emit("payment.succeeded") // after Run's first refill: only a wake brings it
+		waitFor(1)
+		for range 3 { // and the wakes after that one
+			e.emit("payment.succeeded")
+		}
+		waitFor(4)
+	})
+}

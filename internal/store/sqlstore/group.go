@@ -138,13 +138,18 @@ func (s *Store) runTx(ctx context.Context, fn func(store.Tx) error) (err error, 
 	if err != nil {
 		return s.w.wrap("begin", err), nil
 	}
-	if err, panicked = guarded(fn, &tx{c: conn{ctxFixed{s.txQuerier(sqlTx), ctx}, s.d}}); err != nil || panicked != nil {
+	t := &tx{c: conn{ctxFixed{s.txQuerier(sqlTx), ctx}, s.d}}
+	if err, panicked = guarded(fn, t); err != nil || panicked != nil {
 		// The error that matters is fn's; a failed rollback ends the
 		// transaction all the same when the connection is discarded.
 		_ = sqlTx.Rollback()
 		return err, panicked
 	}
-	return s.w.wrap("commit", sqlTx.Commit()), nil
+	if err := sqlTx.Commit(); err != nil {
+		return s.w.wrap("commit", err), nil
+	}
+	s.committed(t)
+	return nil, nil
 }
 
 // transientRetries bounds how often a transaction that ran alone is run
@@ -230,6 +235,7 @@ func (s *Store) runBatch(calls []*txCall) {
 			s.runAlone(pending)
 			return
 		}
+		s.committed(t)
 		for _, c := range pending {
 			close(c.done)
 		}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kasapos/kasa/internal/store"
@@ -24,9 +25,24 @@ type Store struct {
 	db, read *sql.DB
 	w, r     conn        // w: writes on db; r: reads outside transactions on read
 	group    *committers // group commit (group.go); nil: one commit per InTx
+	onEvents atomic.Pointer[func()]
+}
+
+// OnEvents sets the function called after each commit that inserted outbox
+// events (store.EventNotifier).
+func (s *Store) OnEvents(fn func()) { s.onEvents.Store(&fn) }
+
+// committed is called after a transaction commits.
+func (s *Store) committed(t *tx) {
+	if t.events {
+		if fn := s.onEvents.Load(); fn != nil && *fn != nil {
+			(*fn)()
+		}
+	}
 }
 
 var _ store.Store = (*Store)(nil)
+var _ store.EventNotifier = (*Store)(nil)
 
 // Open migrates the schema and returns a Store. Writes and transactions use
 // db; reads outside transactions use read, which may be db itself (SQLite
@@ -107,7 +123,10 @@ func (s *Store) write(ctx context.Context, fn func(conn) error) error {
 }
 
 // tx implements store.Tx.
-type tx struct{ c conn }
+type tx struct {
+	c      conn
+	events bool // an outbox event was inserted: see Store.committed
+}
 
 const paymentKey = "WHERE merchant_id = ? AND id = ?"
 
@@ -147,6 +166,7 @@ func (t *tx) ListTransactions(ctx context.Context, paymentID string) ([]*store.T
 func (t *tx) InsertEvent(ctx context.Context, e *store.Event) error {
 	orNow(&e.CreatedAt)
 	_, err := insertRow(ctx, t.c, events, e, "")
+	t.events = t.events || err == nil
 	return err
 }
 

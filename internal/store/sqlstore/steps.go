@@ -102,6 +102,7 @@ func (t *tx) RecordOutcome(ctx context.Context, o *store.Outcome) (written, idem
 		if _, err := t.c.exec(ctx, "record outcome", events.insert, ea...); err != nil {
 			return false, false, err
 		}
+		t.events = true
 		if ia == nil {
 			return true, false, nil
 		}
@@ -128,6 +129,7 @@ func (t *tx) RecordOutcome(ctx context.Context, o *store.Outcome) (written, idem
 		// and the step must not half-apply.
 		return false, false, fmt.Errorf("sqlstore: record outcome: %w: transaction %s", store.ErrNotFound, o.Transaction.ID)
 	}
+	t.events = t.events || np == 1
 	return np == 1, ni == 1, nil
 }
 

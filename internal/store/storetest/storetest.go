@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WH1_WebhookFanOutBatch", testWebhookFanOutBatch},
 		{"WH1_ClaimUsesDueIndex", testClaimUsesDueIndex},
 		{"WH1_WebhookClaimLease", testWebhookClaimLease},
+		{"WH1_EventsNotifyOnCommit", testEventsNotify},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

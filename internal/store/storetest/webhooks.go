@@ -2,9 +2,11 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -434,5 +436,76 @@ func RunWebhookConcurrentClaim(t *testing.T, open func() (store.Store, error)) {
 	}
 	if len(claimedBy) != 2*events {
 		t.Fatalf("claimed %d deliveries, want %d", len(claimedBy), 2*events)
+	}
+}
+
+// testEventsNotify: every commit that added outbox events is followed by
+// the EventNotifier's call before InTx returns (the dispatcher's cue to
+// deliver at once); a commit without events, a rolled-back one and an
+// outcome refused for a replaced state make none.
+func testEventsNotify(t *testing.T, s store.Store) {
+	n, ok := s.(store.EventNotifier)
+	if !ok {
+		t.Fatalf("%T does not notify of committed events", s)
+	}
+	var calls atomic.Int32
+	n.OnEvents(func() { calls.Add(1) })
+	ctx := t.Context()
+	expect := func(want int32, after string) {
+		t.Helper()
+		if got := calls.Load(); got != want {
+			t.Fatalf("after %s: %d notifications, want %d", after, got, want)
+		}
+	}
+	m, _, p := mkHooked(t, s)
+	expect(0, "commits without events")
+	mkEvent(t, s, p, "payment.succeeded", base)
+	expect(1, "an event's commit")
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		must(t, tx.InsertEvent(ctx, &store.Event{ID: newID("evt"), MerchantID: m.ID, Mode: p.Mode, Type: "payment.failed",
+			PaymentID: p.ID, Payload: []byte(`{}`), CreatedAt: base}))
+		return errBoom
+	})
+	if !errors.Is(err, errBoom) {
+		t.Fatalf("rolled-back transaction: %v", err)
+	}
+	expect(1, "a rolled-back event")
+
+	o := newSale(m.ID, store.ModeLive, 100)
+	o.Status = store.StatusProcessing
+	tr := &store.Transaction{ID: newID("trx"), PaymentID: o.ID, MerchantID: m.ID, Kind: store.KindSale, Status: store.TxPending, Amount: 100, Currency: "TRY"}
+	must(t, s.InTx(ctx, func(tx store.Tx) error { _, err := tx.InsertIntent(ctx, nil, o, tr); return err }))
+	expect(1, "an intent")
+	next := *o
+	next.Status = store.StatusDeclined
+	outcome := &store.Outcome{Payment: &next, PrevStatus: o.Status, PrevUpdatedAt: o.UpdatedAt, Transaction: tr,
+		Event: &store.Event{ID: newID("evt"), MerchantID: m.ID, Mode: o.Mode, Type: "payment.declined", PaymentID: o.ID, Payload: []byte(`{}`)}}
+	record := func() (written bool) {
+		must(t, s.InTx(ctx, func(tx store.Tx) (err error) {
+			written, _, err = tx.RecordOutcome(ctx, outcome)
+			return err
+		}))
+		return written
+	}
+	if !record() {
+		t.Fatal("outcome not written")
+	}
+	expect(2, "an outcome")
+	outcome.Event.ID = newID("evt")
+	if record() {
+		t.Fatal("an outcome for a replaced state was written")
+	}
+	expect(2, "a refused outcome")
+
+	// Concurrent commits (group commit may batch them): at least one
+	// notification, at most one each.
+	const k = 16
+	var wg sync.WaitGroup
+	for range k {
+		wg.Go(func() { mkEvent(t, s, p, "payment.succeeded", base) })
+	}
+	wg.Wait()
+	if got := calls.Load() - 2; got < 1 || got > k {
+		t.Fatalf("%d concurrent event commits made %d notifications", k, got)
 	}
 }
