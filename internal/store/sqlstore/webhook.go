@@ -350,10 +350,15 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, d *store.WebhookDelive
 		}
 		ok := a.Status >= 200 && a.Status < 300 && a.Error == ""
 		at := a.StartedAt.UnixMicro()
-		if err := c.execOne(ctx, "webhook failure streak",
+		// A success on an endpoint with no streak to clear writes nothing.
+		// Rewriting the row on every delivery made concurrent attempts to
+		// one endpoint queue for its row lock on PostgreSQL (and left a
+		// dead tuple each), and cost SQLite's writer a page per attempt.
+		if _, err := c.exec(ctx, "webhook failure streak",
 			"UPDATE webhook_endpoints SET failure_count = CASE WHEN ? THEN 0 ELSE failure_count + 1 END, "+
-				"failing_since = CASE WHEN ? THEN 0 WHEN failing_since = 0 THEN ? ELSE failing_since END WHERE id = ?",
-			ok, ok, at, a.EndpointID); err != nil {
+				"failing_since = CASE WHEN ? THEN 0 WHEN failing_since = 0 THEN ? ELSE failing_since END "+
+				"WHERE id = ? AND NOT (? AND failure_count = 0 AND failing_since = 0)",
+			ok, ok, at, a.EndpointID, ok); err != nil {
 			return err
 		}
 		var err error

@@ -338,9 +338,23 @@ func testWebhookClaimLease(t *testing.T, s store.Store) {
 	d3, err := s.ClaimWebhookDeliveries(ctx, later.Add(time.Minute), later.Add(2*time.Minute), "tok3", 10)
 	must(t, err)
 	d3[0].Attempts, d3[0].State = 2, store.DeliveryFailed
-	_, err = s.RecordWebhookAttempt(ctx, d3[0], &store.WebhookAttempt{ID: newID("wha"), DeliveryID: d.ID, EndpointID: e.ID,
+	ep, err = s.RecordWebhookAttempt(ctx, d3[0], &store.WebhookAttempt{ID: newID("wha"), DeliveryID: d.ID, EndpointID: e.ID,
 		Attempt: 2, StartedAt: later.Add(time.Minute), Status: 503})
 	must(t, err)
+	if ep.FailureCount != 2 || !ep.FailingSince.Equal(later) {
+		t.Fatalf("streak after a second failure: %+v", ep)
+	}
+	// A success ends the streak; one on a clean endpoint leaves it clean
+	// (and writes nothing). No lease is held, so neither record lands in
+	// the delivery itself.
+	for range 2 {
+		ep, err = s.RecordWebhookAttempt(ctx, &store.WebhookDelivery{ID: d.ID, State: store.DeliverySucceeded, ClaimToken: "not-held"},
+			&store.WebhookAttempt{ID: newID("wha"), DeliveryID: d.ID, EndpointID: e.ID, Attempt: 3, StartedAt: later.Add(2 * time.Minute), Status: 204})
+		must(t, err)
+		if ep.FailureCount != 0 || !ep.FailingSince.IsZero() {
+			t.Fatalf("streak after a success: %+v", ep)
+		}
+	}
 	r, err := s.ResendWebhookEvent(ctx, ev, e.ID, newID("whd"), later.Add(time.Hour))
 	must(t, err)
 	if r.ID != d.ID || r.State != store.DeliveryPending || !r.Manual || !r.NextAttemptAt.Equal(later.Add(time.Hour)) {
