@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -23,8 +25,9 @@ import (
 
 // TestScaleOut runs two nodes on different ports against one PostgreSQL
 // database, as behind a load balancer: the same idempotency key fired at
-// both at once reaches the bank once, and both resolvers working the same
-// unknown payments settle each one once, consistently.
+// both at once reaches the bank once, both resolvers working the same
+// unknown payments settle each one once, consistently, and both webhook
+// dispatchers deliver every event once.
 func TestScaleOut(t *testing.T) {
 	dsn := pgtest.DSN(t) // skips without PostgreSQL
 	ctx := context.Background()
@@ -50,7 +53,8 @@ func TestScaleOut(t *testing.T) {
 		// One node group-commits, the other does not: they must agree.
 		k, err := server.Open(ctx, server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dsn,
 			GroupCommit: []int{4, 0}[i], MasterKeys: keys, BankTimeout: time.Second, ResolveEvery: time.Hour,
-			Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			WebhookEvery: time.Hour, // events go out on their commit's wake, not a poll
+			Log:          slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,6 +195,75 @@ func TestScaleOut(t *testing.T) {
 		left, err := nodes[0].Store.PaymentsToResolve(ctx, now().Add(time.Hour), 100)
 		if err != nil || len(left) != 0 {
 			t.Fatalf("%d payments still open (%v)", len(left), err)
+		}
+	})
+
+	t.Run("both nodes' webhook dispatchers deliver every event once", func(t *testing.T) {
+		clockMu.Lock()
+		shift = 0 // events due now by the dispatchers' clock
+		clockMu.Unlock()
+		var mu sync.Mutex
+		var secret string
+		got := map[string]int{} // payment id → deliveries of its payment.succeeded
+		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			defer mu.Unlock()
+			ev, err := client.ParseWebhook(secret, r.Header, body, time.Minute)
+			if err != nil {
+				t.Errorf("delivery: %v", err)
+				http.Error(w, "unverified", http.StatusBadRequest)
+				return
+			}
+			p, err := ev.Payment()
+			if err != nil {
+				t.Errorf("delivery: %v", err)
+				return
+			}
+			got[p.ID]++
+		}))
+		defer rcv.Close()
+		mu.Lock()
+		ep, err := clients[0].CreateWebhookEndpoint(ctx, &client.WebhookEndpointRequest{URL: &rcv.URL, EventTypes: []string{"payment.succeeded"}})
+		if err == nil {
+			secret = ep.Secret
+		}
+		mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 12
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				if _, _, err := clients[i%2].CreatePayment(ctx, sale(3000+int64(i)), client.NewIdempotencyKey()); err != nil {
+					t.Errorf("sale %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		count := func() (payments, deliveries int) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range got {
+				deliveries += c
+			}
+			return len(got), deliveries
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if p, _ := count(); p == n {
+				break
+			}
+			if time.Now().After(deadline) {
+				p, d := count()
+				t.Fatalf("%d of %d payments' events delivered (%d deliveries) with the poll an hour away", p, n, d)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(300 * time.Millisecond) // room for a duplicate to arrive
+		if p, d := count(); p != n || d != n {
+			t.Fatalf("%d events made %d deliveries, want one each", p, d)
 		}
 	})
 }
