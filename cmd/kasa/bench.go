@@ -34,6 +34,7 @@ func runBench(args []string) error {
 	fs.DurationVar(&cfg.WebhookEvery, "webhook-every", 0, "in-process node: webhook polling period (as kasa serve --webhook-every; 0: its default)")
 	fs.IntVar(&cfg.WebhookWorkers, "webhook-workers", 0, "in-process node: concurrent webhook attempts (as kasa serve --webhook-workers; 0: its default)")
 	fs.BoolVar(&cfg.Hop, "hop", false, "also time the direct requests through a pass-through HTTP proxy: what one HTTP hop adds here")
+	fs.BoolVar(&cfg.Interleave, "interleave", false, "mix the direct (and hop) requests with Kasa's in one phase, each request's target drawn at random, so a noisy host's drift between phases falls on all alike (with --rate, each target gets the rate: the machine carries them all at once)")
 	runtimeFlags(fs)
 	jsonOut := fs.Bool("json", false, "print the report as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured phases to this file (in process: server, simulator and load generator together)")

@@ -123,3 +123,43 @@ func TestWebhook(t *testing.T) {
 		t.Fatalf("table without the deliveries:\n%s", out.String())
 	}
 }
+
+// TestInterleave: with Interleave, the direct, hop and Kasa requests share
+// one phase, each request's target drawn at random: each target gets the
+// rate on average, the overhead figures are derived from the phase, and a
+// closed loop, whose shared clients make the counts alike by construction,
+// reports no throughput ratio.
+func TestInterleave(t *testing.T) {
+	rep, err := Run(t.Context(), Config{Scenario: ScenarioSale, Clients: 16, Duration: 600 * time.Millisecond,
+		Rate: 100, Hop: true, Interleave: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Interleaved || rep.Direct == nil || rep.Hop == nil || rep.AddedP50 == nil || rep.HopAddedP50 == nil || rep.ThroughputRatio == nil {
+		t.Fatalf("interleaved report: %+v", rep)
+	}
+	for _, s := range []Stats{*rep.Direct, *rep.Hop, rep.Kasa} {
+		// 100/s each for 0.6 s: ~60, binomially spread (σ ≈ 6).
+		if s.Errors != 0 || s.Requests < 30 || s.Requests > 90 {
+			t.Fatalf("%s: %d requests, %d errors (%s), want ~60 at 100/s", s.Target, s.Requests, s.Errors, s.FirstError)
+		}
+	}
+	var out strings.Builder
+	WriteTable(&out, rep)
+	if !strings.Contains(out.String(), "targets interleaved in one phase") || !strings.Contains(out.String(), "throughput") {
+		t.Fatalf("table:\n%s", out.String())
+	}
+
+	rep, err = Run(t.Context(), Config{Scenario: ScenarioSale, Clients: 2, Duration: 300 * time.Millisecond, Interleave: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Direct.Requests == 0 || rep.Kasa.Requests == 0 || rep.ThroughputRatio != nil || rep.AddedP50 == nil {
+		t.Fatalf("closed loop: direct %d, kasa %d requests, ratio %v", rep.Direct.Requests, rep.Kasa.Requests, rep.ThroughputRatio)
+	}
+	out.Reset()
+	WriteTable(&out, rep)
+	if strings.Contains(out.String(), "throughput") {
+		t.Fatalf("a closed interleaved loop printed a throughput ratio:\n%s", out.String())
+	}
+}

@@ -47,6 +47,9 @@ func WriteTable(w io.Writer, r *Report) {
 	if r.Seeded > 0 {
 		fmt.Fprintf(w, ", %d seeded rows", r.Seeded)
 	}
+	if r.Interleaved {
+		fmt.Fprint(w, ", targets interleaved in one phase")
+	}
 	fmt.Fprintf(w, "\nmachine: %d CPUs (GOMAXPROCS %d), %s, %s\n\n", r.Machine.CPUs, r.Machine.GOMAXPROCS, r.Machine.CPUModel, r.Machine.GoVersion)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "target\trequests\terrors\treq/s\tp50 ms\tp95 ms\tp99 ms\tmax ms\t")
@@ -60,8 +63,11 @@ func WriteTable(w io.Writer, r *Report) {
 	}
 	tw.Flush()
 	if r.AddedP50 != nil {
-		fmt.Fprintf(w, "\ngateway overhead: +%.3f ms p50, +%.3f ms p99; throughput %.0f%% of direct\n",
-			*r.AddedP50, *r.AddedP99, *r.ThroughputRatio*100)
+		fmt.Fprintf(w, "\ngateway overhead: +%.3f ms p50, +%.3f ms p99", *r.AddedP50, *r.AddedP99)
+		if r.ThroughputRatio != nil {
+			fmt.Fprintf(w, "; throughput %.0f%% of direct", *r.ThroughputRatio*100)
+		}
+		fmt.Fprintln(w)
 	}
 	if r.HopAddedP50 != nil {
 		fmt.Fprintf(w, "one pass-through HTTP hop adds: +%.3f ms p50, +%.3f ms p99\n", *r.HopAddedP50, *r.HopAddedP99)
