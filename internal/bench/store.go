@@ -20,8 +20,8 @@ var (
 	errStoreNeedsLocal = errors.New("bench: the store scenario needs the in-process node (no --url)")
 )
 
-// StoreSale writes a sale's two steps straight to the node's store, each in
-// its own InTx as the payment service does: the intent (idempotency claim,
+// StoreSale writes a sale's two steps straight to the node's store, each on
+// its own as the payment service does: the intent (idempotency claim,
 // payment, pending timeline row) and then the outcome (payment settled,
 // timeline row closed, event, response stored). The same rows as a sale
 // through the API, with no HTTP, JSON, routing or bank call: its latency is
@@ -44,11 +44,8 @@ func (e *Env) StoreSale(ctx context.Context, i int64, _ any) error {
 	tr := &store.Transaction{ID: id.New("trx"), PaymentID: p.ID, MerchantID: p.MerchantID, Kind: store.KindSale,
 		Status: store.TxPending, Amount: p.Amount, Currency: p.Currency, CreatedAt: now}
 	idem := &store.Idempotency{MerchantID: p.MerchantID, Key: id.Random(24), Fingerprint: id.Random(43), ResourceID: p.ID}
-	var claimed bool
-	if err := st.InTx(ctx, func(tx store.Tx) (err error) {
-		claimed, err = tx.InsertIntent(ctx, idem, p, tr)
-		return err
-	}); err != nil {
+	claimed, err := st.InsertIntent(ctx, idem, p, tr)
+	if err != nil {
 		return err
 	}
 	if !claimed {
@@ -66,11 +63,8 @@ func (e *Env) StoreSale(ctx context.Context, i int64, _ any) error {
 			PaymentID: p.ID, Payload: storeEventPayload, CreatedAt: done},
 		Idempotency: &store.Idempotency{MerchantID: p.MerchantID, Key: idem.Key, ResponseStatus: 201,
 			ResponseBody: storeResponseBody, UpdatedAt: done}}
-	var written, idemDone bool
-	if err := st.InTx(ctx, func(tx store.Tx) (err error) {
-		written, idemDone, err = tx.RecordOutcome(ctx, o)
-		return err
-	}); err != nil {
+	written, idemDone, err := st.RecordOutcome(ctx, o)
+	if err != nil {
 		return err
 	}
 	if !written || !idemDone {

@@ -296,7 +296,7 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 		kind = store.KindPreAuth
 	}
 	t := s.newTx(p, kind, p.Amount)
-	if err := s.Store.InTx(ctx, func(tx store.Tx) error { return s.insertIntent(ctx, tx, c, p, t) }); err != nil {
+	if err := s.writeIntent(ctx, c, p, t); err != nil {
 		return nil, c.Idem.failed(err)
 	}
 	c.Idem.claimed()
@@ -336,23 +336,39 @@ func (s *Service) Create(ctx context.Context, c Caller, r *CreateRequest) (*View
 	return s.finish(ctx, p, t, res, "sale", c.Idem)
 }
 
+// writeIntent commits insertIntent on its own: as one store step when it is
+// one (Store.InsertIntent: a single statement on PostgreSQL), else in a
+// transaction.
+func (s *Service) writeIntent(ctx context.Context, c Caller, p *store.Payment, t *store.Transaction) error {
+	if c.IdempotencyKey != "" && c.Idem == nil {
+		return s.Store.InTx(ctx, func(tx store.Tx) error { return s.insertIntent(ctx, tx, c, p, t) })
+	}
+	return claimIntent(c, p, func(rec *store.Idempotency) (bool, error) { return s.Store.InsertIntent(ctx, rec, p, t) })
+}
+
+// claimIntent runs insert with c's idempotency record (if any) naming p, and
+// turns a key another request holds into ErrIdempotencyTaken.
+func claimIntent(c Caller, p *store.Payment, insert func(*store.Idempotency) (bool, error)) error {
+	var rec *store.Idempotency
+	if c.Idem != nil {
+		c.Idem.Record.ResourceID = p.ID
+		rec = c.Idem.Record
+	}
+	ok, err := insert(rec)
+	if err == nil && !ok {
+		err = ErrIdempotencyTaken
+	}
+	return err
+}
+
 // insertIntent writes the payment with its first timeline row and names it
 // in its idempotency record, in the caller's transaction, so a retry after a
 // crash at any later point finds it instead of charging again, and a crash
 // before finds neither. With an IdemClaim the record itself is inserted
 // here; ErrIdempotencyTaken means another request holds the key.
 func (s *Service) insertIntent(ctx context.Context, tx store.Tx, c Caller, p *store.Payment, t *store.Transaction) error {
-	var rec *store.Idempotency
-	if c.Idem != nil {
-		c.Idem.Record.ResourceID = p.ID
-		rec = c.Idem.Record
-	}
-	ok, err := tx.InsertIntent(ctx, rec, p, t)
-	if err != nil {
+	if err := claimIntent(c, p, func(rec *store.Idempotency) (bool, error) { return tx.InsertIntent(ctx, rec, p, t) }); err != nil {
 		return err
-	}
-	if !ok {
-		return ErrIdempotencyTaken
 	}
 	if c.IdempotencyKey == "" || c.Idem != nil {
 		return nil
@@ -538,7 +554,7 @@ func (s *Service) finish(ctx context.Context, p *store.Payment, t *store.Transac
 }
 
 // finishFast records a non-3D authorisation's outcome in one guarded step
-// (Tx.RecordOutcome: one statement on PostgreSQL), with its event and stored
+// (Store.RecordOutcome: one statement on PostgreSQL), with its event and stored
 // response rendered before the transaction, so none of that work holds the
 // writer. ok is false, with nothing written, when the payment is no longer
 // as this request left it (a resolver got there first); finish then takes
@@ -568,11 +584,8 @@ func (s *Service) finishFast(ctx context.Context, p *store.Payment, t *store.Tra
 		stored.ResponseStatus, stored.ResponseBody = idem.Render(view)
 		o.Idempotency = &stored
 	}
-	var written, stored bool
-	if err := s.Store.InTx(ctx, func(tx store.Tx) (err error) {
-		written, stored, err = tx.RecordOutcome(ctx, o)
-		return err
-	}); err != nil || !written {
+	written, stored, err := s.Store.RecordOutcome(ctx, o)
+	if err != nil || !written {
 		return nil, false, err
 	}
 	*p = next

@@ -26,6 +26,7 @@ type Store struct {
 	w, r     conn        // w: writes on db; r: reads outside transactions on read
 	group    *committers // group commit (group.go); nil: one commit per InTx
 	onEvents atomic.Pointer[func()]
+	steps    atomic.Int32 // InsertIntent and RecordOutcome calls under way (steps.go)
 }
 
 // OnEvents sets the function called after each commit that inserted outbox

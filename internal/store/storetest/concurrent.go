@@ -153,9 +153,76 @@ func testIdempotencyInTx(t *testing.T, s store.Store) {
 	wantErr(t, s.InTx(ctx, func(tx store.Tx) error { return tx.CompleteIdempotency(ctx, &done) }), store.ErrNotFound)
 }
 
+// stepper runs a sale's two steps: in InTx, as parts of a transaction, or
+// alone (Store.InsertIntent, Store.RecordOutcome: on PostgreSQL a statement
+// outside any transaction when the committers are not busy).
+type stepper struct {
+	intent  func(ctx context.Context, idem *store.Idempotency, p *store.Payment, t *store.Transaction) (bool, error)
+	outcome func(ctx context.Context, o *store.Outcome) (bool, bool, error)
+}
+
+func inTxSteps(s store.Store) stepper {
+	return stepper{
+		intent: func(ctx context.Context, idem *store.Idempotency, p *store.Payment, t *store.Transaction) (claimed bool, err error) {
+			err = s.InTx(ctx, func(tx store.Tx) (err error) {
+				claimed, err = tx.InsertIntent(ctx, idem, p, t)
+				return err
+			})
+			return claimed, err
+		},
+		outcome: func(ctx context.Context, o *store.Outcome) (written, idemDone bool, err error) {
+			err = s.InTx(ctx, func(tx store.Tx) (err error) {
+				written, idemDone, err = tx.RecordOutcome(ctx, o)
+				return err
+			})
+			return written, idemDone, err
+		},
+	}
+}
+
 // testSaleSteps checks InsertIntent and RecordOutcome, the two steps of a
-// sale (one statement each on PostgreSQL).
-func testSaleSteps(t *testing.T, s store.Store) {
+// sale (one statement each on PostgreSQL), in a transaction.
+func testSaleSteps(t *testing.T, s store.Store) { saleSteps(t, s, inTxSteps(s)) }
+
+// testSaleStepsAlone checks the same steps run alone, and many at once.
+func testSaleStepsAlone(t *testing.T, s store.Store) {
+	saleSteps(t, s, stepper{s.InsertIntent, s.RecordOutcome})
+	ctx := t.Context()
+	m := mkMerchant(t, s)
+	const n = 24
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			p := newSale(m.ID, store.ModeTest, int64(100+i))
+			p.Status = store.StatusProcessing
+			tr := &store.Transaction{ID: newID("trx"), PaymentID: p.ID, MerchantID: m.ID, Kind: store.KindSale,
+				Status: store.TxPending, Amount: p.Amount, Currency: "TRY", CreatedAt: base}
+			rec := &store.Idempotency{MerchantID: m.ID, Key: "test:" + newID("k"), Fingerprint: "fp", ResourceID: p.ID, CreatedAt: base}
+			if ok, err := s.InsertIntent(ctx, rec, p, tr); err != nil || !ok {
+				t.Errorf("intent %d: %v %v", i, ok, err)
+				return
+			}
+			next, done := *p, *tr
+			next.Status, done.Status = store.StatusSucceeded, store.TxApproved
+			resp := *rec
+			resp.ResponseStatus, resp.ResponseBody = 201, []byte(p.ID)
+			o := &store.Outcome{Payment: &next, PrevStatus: p.Status, PrevUpdatedAt: p.UpdatedAt, Transaction: &done,
+				Event:       &store.Event{ID: newID("evt"), MerchantID: m.ID, Mode: p.Mode, Type: "payment.succeeded", PaymentID: p.ID, Payload: []byte(`{}`)},
+				Idempotency: &resp}
+			if w, d, err := s.RecordOutcome(ctx, o); err != nil || !w || !d {
+				t.Errorf("outcome %d: %v %v %v", i, w, d, err)
+			}
+		})
+	}
+	wg.Wait()
+	ps, err := s.ListPayments(ctx, store.PaymentFilter{MerchantID: m.ID, Mode: store.ModeTest, Status: store.StatusSucceeded, Limit: 100})
+	must(t, err)
+	if len(ps) != n {
+		t.Fatalf("%d of %d concurrent sales settled", len(ps), n)
+	}
+}
+
+func saleSteps(t *testing.T, s store.Store, st stepper) {
 	ctx := t.Context()
 	m := mkMerchant(t, s)
 	p := newSale(m.ID, store.ModeTest, 4200)
@@ -163,11 +230,8 @@ func testSaleSteps(t *testing.T, s store.Store) {
 	tr := &store.Transaction{ID: newID("trx"), PaymentID: p.ID, MerchantID: m.ID, Kind: store.KindSale,
 		Status: store.TxPending, Amount: p.Amount, Currency: "TRY", CreatedAt: base}
 	rec := &store.Idempotency{MerchantID: m.ID, Key: "test:" + newID("k"), Fingerprint: "fp", ResourceID: p.ID, CreatedAt: base}
-	var claimed bool
-	must(t, s.InTx(ctx, func(tx store.Tx) (err error) {
-		claimed, err = tx.InsertIntent(ctx, rec, p, tr)
-		return err
-	}))
+	claimed, err := st.intent(ctx, rec, p, tr)
+	must(t, err)
 	if !claimed {
 		t.Fatal("a fresh key was not claimed")
 	}
@@ -192,10 +256,8 @@ func testSaleSteps(t *testing.T, s store.Store) {
 	otr := &store.Transaction{ID: newID("trx"), PaymentID: other.ID, MerchantID: m.ID, Kind: store.KindSale,
 		Status: store.TxPending, Amount: 100, Currency: "TRY"}
 	again := &store.Idempotency{MerchantID: m.ID, Key: rec.Key, Fingerprint: "fp-2", ResourceID: other.ID}
-	must(t, s.InTx(ctx, func(tx store.Tx) (err error) {
-		claimed, err = tx.InsertIntent(ctx, again, other, otr)
-		return err
-	}))
+	claimed, err = st.intent(ctx, again, other, otr)
+	must(t, err)
 	if claimed {
 		t.Fatal("a held key was claimed again")
 	}
@@ -206,10 +268,8 @@ func testSaleSteps(t *testing.T, s store.Store) {
 		t.Fatalf("the losing intent wrote its timeline: %+v", trs)
 	}
 	// Without a key.
-	must(t, s.InTx(ctx, func(tx store.Tx) (err error) {
-		claimed, err = tx.InsertIntent(ctx, nil, other, otr)
-		return err
-	}))
+	claimed, err = st.intent(ctx, nil, other, otr)
+	must(t, err)
 	if _, err := s.GetPayment(ctx, m.ID, other.ID); !claimed || err != nil {
 		t.Fatalf("intent without a key: %v %v", claimed, err)
 	}
@@ -229,10 +289,9 @@ func testSaleSteps(t *testing.T, s store.Store) {
 	var written, idemDone bool
 	record := func(o *store.Outcome) {
 		t.Helper()
-		must(t, s.InTx(ctx, func(tx store.Tx) (err error) {
-			written, idemDone, err = tx.RecordOutcome(ctx, o)
-			return err
-		}))
+		var err error
+		written, idemDone, err = st.outcome(ctx, o)
+		must(t, err)
 	}
 	record(outcome)
 	if !written || !idemDone {
@@ -275,7 +334,8 @@ func testSaleSteps(t *testing.T, s store.Store) {
 	o2 := newSale(m.ID, store.ModeTest, 100)
 	o2.Status = store.StatusProcessing
 	t2 := &store.Transaction{ID: newID("trx"), PaymentID: o2.ID, MerchantID: m.ID, Kind: store.KindSale, Status: store.TxPending, Amount: 100, Currency: "TRY"}
-	must(t, s.InTx(ctx, func(tx store.Tx) error { _, err := tx.InsertIntent(ctx, nil, o2, t2); return err }))
+	_, err = st.intent(ctx, nil, o2, t2)
+	must(t, err)
 	n2 := *o2
 	n2.Status = store.StatusDeclined
 	record(&store.Outcome{Payment: &n2, PrevStatus: o2.Status, PrevUpdatedAt: o2.UpdatedAt, Transaction: t2,

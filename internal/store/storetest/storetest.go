@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentTransactions", testConcurrentTx},
 		{"IDEM1_IdempotencyInTx", testIdempotencyInTx},
 		{"SaleSteps", testSaleSteps},
+		{"SaleStepsAlone", testSaleStepsAlone},
 		{"TransactionTimeline", testTimeline},
 		{"Events", testEvents},
 		{"ListPaymentsKeyset", testListKeyset},

@@ -510,6 +510,22 @@ func testEventsNotify(t *testing.T, s store.Store) {
 		t.Fatal("an outcome for a replaced state was written")
 	}
 	expect(2, "a refused outcome")
+	// The same steps alone (Store.InsertIntent, Store.RecordOutcome).
+	o2 := newSale(m.ID, store.ModeLive, 200)
+	o2.Status = store.StatusProcessing
+	tr2 := &store.Transaction{ID: newID("trx"), PaymentID: o2.ID, MerchantID: m.ID, Kind: store.KindSale, Status: store.TxPending, Amount: 200, Currency: "TRY"}
+	_, err = s.InsertIntent(ctx, nil, o2, tr2)
+	must(t, err)
+	expect(2, "an intent alone")
+	next2 := *o2
+	next2.Status = store.StatusSucceeded
+	written, _, err := s.RecordOutcome(ctx, &store.Outcome{Payment: &next2, PrevStatus: o2.Status, PrevUpdatedAt: o2.UpdatedAt, Transaction: tr2,
+		Event: &store.Event{ID: newID("evt"), MerchantID: m.ID, Mode: o2.Mode, Type: "payment.succeeded", PaymentID: o2.ID, Payload: []byte(`{}`)}})
+	must(t, err)
+	if !written {
+		t.Fatal("outcome alone not written")
+	}
+	expect(3, "an outcome alone")
 
 	// Concurrent commits (group commit may batch them): at least one
 	// notification, at most one each.
@@ -519,7 +535,7 @@ func testEventsNotify(t *testing.T, s store.Store) {
 		wg.Go(func() { mkEvent(t, s, p, "payment.succeeded", base) })
 	}
 	wg.Wait()
-	if got := calls.Load() - 2; got < 1 || got > k {
+	if got := calls.Load() - 3; got < 1 || got > k {
 		t.Fatalf("%d concurrent event commits made %d notifications", k, got)
 	}
 }
