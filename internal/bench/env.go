@@ -156,6 +156,11 @@ func (e *Env) startNode(ctx context.Context, cfg SetupConfig) error {
 	}
 	k, err := server.Open(ctx, scfg)
 	if err != nil {
+		if cfg.DatabaseURL != "" {
+			// The node's master key is new each run, and a database a
+			// previous run used holds data sealed under another.
+			err = fmt.Errorf("%w (kasa bench makes a new master key each run: give it an empty database)", err)
+		}
 		return err
 	}
 	if err := k.Start(); err != nil {
