@@ -171,10 +171,14 @@ func (t *tx) RecordOutcome(ctx context.Context, o *store.Outcome) (written, idem
 		n, err = t.c.exec(ctx, "record outcome", idemSet+idemWhere, ia...)
 		return true, n == 1, err
 	}
-	q := "WITH p AS (UPDATE payments SET " + payments.set + payWhere + " RETURNING 1), " +
+	// p also requires the timeline row: the statement may run outside a
+	// transaction (Store.RecordOutcome), where nothing could roll back a
+	// payment updated beside a timeline row that did not match.
+	q := "WITH p AS (UPDATE payments SET " + payments.set + payWhere +
+		" AND EXISTS (SELECT 1 FROM transactions WHERE merchant_id = ? AND id = ?) RETURNING 1), " +
 		"t AS (UPDATE transactions SET " + transactions.set + txWhere + " AND EXISTS (SELECT 1 FROM p) RETURNING 1), " +
 		"e AS (INSERT INTO events (" + events.cols + ") SELECT " + casts(ea) + " WHERE EXISTS (SELECT 1 FROM p) RETURNING 1)"
-	args := append(append(pa, ta...), ea...)
+	args := append(append(append(pa, o.Transaction.MerchantID, o.Transaction.ID), ta...), ea...)
 	if ia != nil {
 		q += ", i AS (" + idemSet + idemWhere + " AND EXISTS (SELECT 1 FROM p) RETURNING 1)" +
 			" SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM t), (SELECT count(*) FROM i)"
@@ -187,8 +191,9 @@ func (t *tx) RecordOutcome(ctx context.Context, o *store.Outcome) (written, idem
 		return false, false, t.c.wrap("record outcome", err)
 	}
 	if np == 1 && nt != 1 {
-		// The payment matched but its timeline row did not: a caller bug,
-		// and the step must not half-apply.
+		// The payment matched but its timeline row was not updated (p
+		// requires the row, so this would take a row changing under the
+		// statement): report it rather than a clean write.
 		return false, false, fmt.Errorf("sqlstore: record outcome: %w: transaction %s", store.ErrNotFound, o.Transaction.ID)
 	}
 	t.events = t.events || np == 1

@@ -293,6 +293,21 @@ func saleSteps(t *testing.T, s store.Store, st stepper) {
 		written, idemDone, err = st.outcome(ctx, o)
 		must(t, err)
 	}
+	// An outcome naming a timeline row that is not there changes nothing,
+	// whether it fails or reports nothing written: a step never half-applies.
+	stray := *outcome
+	strayTx := done
+	strayTx.ID = newID("trx")
+	stray.Transaction = &strayTx
+	if w, _, err := st.outcome(ctx, &stray); err == nil && w {
+		t.Fatal("an outcome without its timeline row was written")
+	}
+	if got, _ := s.GetPayment(ctx, m.ID, p.ID); got.Status != store.StatusProcessing {
+		t.Fatalf("an outcome without its timeline row changed the payment: %s", got.Status)
+	}
+	if evs, _ := s.ListEvents(ctx, p.ID); len(evs) != 0 {
+		t.Fatalf("an outcome without its timeline row left %d events", len(evs))
+	}
 	record(outcome)
 	if !written || !idemDone {
 		t.Fatalf("outcome: written %v, response stored %v", written, idemDone)
