@@ -49,7 +49,7 @@ type Dispatcher struct {
 	// asked for (default 20 ms): events committed within it are fanned out
 	// and claimed together, so a busy node refills up to 50 times a second
 	// in small batches instead of one burst per Interval, which on 2 CPUs
-	// was what the sales beside it waited for (docs/performance.md, step 24).
+	// was what the sales beside it waited for (docs/performance.md, step 25).
 	WakeGap time.Duration
 
 	once             sync.Once
@@ -121,10 +121,10 @@ func (d *Dispatcher) log() *slog.Logger {
 // Run fans out and delivers until ctx ends. Claimed deliveries wait in a
 // queue that a pool of Workers takes from one at a time, and the queue is
 // refilled every Interval, at once when it runs low after a full claim (a
-// backlog drains without waiting), and within WakeGap of a Wake. So an endpoint that hangs until the
-// timeout holds one worker while the others go on; rounds that each waited
-// for their slowest attempt (RunOnce) held up every merchant's deliveries
-// claimed beside it.
+// backlog drains without waiting), and within WakeGap of a Wake. So an
+// endpoint that hangs until the timeout holds one worker while the others
+// go on; rounds that each waited for their slowest attempt (RunOnce) held
+// up every merchant's deliveries claimed beside it.
 func (d *Dispatcher) Run(ctx context.Context) {
 	d.init()
 	every := d.Interval
