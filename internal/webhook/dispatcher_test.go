@@ -488,7 +488,8 @@ func TestWH1_HungEndpointHoldsOneWorker(t *testing.T) {
 		fine := newReceiver(t, http.StatusOK)
 		e.endpoint(hung.URL, "payment.failed")
 		e.endpoint(fine.URL, "payment.succeeded")
-		e.emit("payment.failed") // due first, so it is in the first claim
+		e.emit("payment.failed")     // due first, so it is in the first claim
+		e.clock.Advance(time.Second) // (not only by its id's random part)
 		const n = 6
 		for range n {
 			e.emit("payment.succeeded")
@@ -540,6 +541,10 @@ func TestWH1_QueuedDeliveryRereadsItsEndpoint(t *testing.T) {
 		e.endpoint(hung.URL, "payment.failed")
 		ep := e.endpoint(gone.URL, "payment.succeeded")
 		e.emit("payment.failed") // first in the claim: holds the one worker
+		// Due a second later, so the claim's order (due time, then id) is
+		// fixed: two deliveries due at once and made in one millisecond
+		// are ordered by the random part of their ids.
+		e.clock.Advance(time.Second)
 		e.emit("payment.succeeded")
 		e.d.Workers, e.d.Batch, e.d.Interval, e.d.Timeout = 1, 4, 20*time.Millisecond, 5*time.Second
 		defer e.runInBackground()()
