@@ -102,7 +102,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) {
 	fs.DurationVar(&cfg.ResolveAfter, "resolve-after", 0, "how old an open payment must be before the resolver queries the bank (default 2 × bank timeout)")
 	fs.DurationVar(&cfg.IdempotencyStale, "idempotency-stale", 0, "age after which a dead request's idempotency claim may be taken over (default 2m; must exceed the longest request)")
 	fs.DurationVar(&cfg.WebhookEvery, "webhook-every", time.Second, "how often the webhook dispatcher looks for due retries and for events other nodes committed (this node's own events wake it at once)")
-	fs.IntVar(&cfg.WebhookWorkers, "webhook-workers", 8, "concurrent webhook attempts per node (more for slow endpoints; fewer smooths a small machine's CPU, see docs/performance.md)")
+	fs.IntVar(&cfg.WebhookWorkers, "webhook-workers", 8, "concurrent webhook attempts per node (more for endpoints that answer slowly)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL browsers and banks use to reach Kasa (default: the listen URL)")
 	fs.StringVar(&cfg.ReconcileAt, "reconcile-at", "", "daily end-of-day reconciliation of the previous day at HH:MM Istanbul time (default off)")
 	fs.StringVar(&cfg.MetricsToken, "metrics-token", "", "bearer token required on /metrics (default: /metrics is open; keep it on a private network)")

@@ -92,35 +92,42 @@ func TestScenarios(t *testing.T) {
 // proxy, and reach the simulator that way (the proxy's phase has requests
 // and no errors, and its figures are reported beside the others).
 func TestHop(t *testing.T) {
-	rep, err := Run(t.Context(), Config{Scenario: ScenarioRefund, Clients: 2, Duration: 300 * time.Millisecond, Hop: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := run(t, Config{Scenario: ScenarioRefund, Clients: 2, Duration: 300 * time.Millisecond, Hop: true})
 	if rep.Hop == nil || rep.Hop.Requests == 0 || rep.Hop.Errors != 0 || rep.HopAddedP50 == nil {
 		t.Fatalf("hop phase: %+v", rep.Hop)
 	}
+	if out := table(rep); !strings.Contains(out, "one pass-through HTTP hop adds") {
+		t.Fatalf("table without the hop:\n%s", out)
+	}
+}
+
+// run runs cfg and fails the test on an error.
+func run(t *testing.T, cfg Config) *Report {
+	t.Helper()
+	rep, err := Run(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// table is rep as WriteTable prints it.
+func table(rep *Report) string {
 	var out strings.Builder
 	WriteTable(&out, rep)
-	if !strings.Contains(out.String(), "one pass-through HTTP hop adds") {
-		t.Fatalf("table without the hop:\n%s", out.String())
-	}
+	return out.String()
 }
 
 // TestWebhook: with Webhook, the merchant's endpoint receives the sales'
 // events during the run, and the report counts them.
 func TestWebhook(t *testing.T) {
-	rep, err := Run(t.Context(), Config{Scenario: ScenarioSale, Clients: 2, Duration: 500 * time.Millisecond,
+	rep := run(t, Config{Scenario: ScenarioSale, Clients: 2, Duration: 500 * time.Millisecond,
 		NoDirect: true, Webhook: true, WebhookEvery: 20 * time.Millisecond, WebhookWorkers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if rep.Kasa.Errors != 0 || rep.WebhooksDelivered == 0 {
 		t.Fatalf("%d errors, %d webhook deliveries", rep.Kasa.Errors, rep.WebhooksDelivered)
 	}
-	var out strings.Builder
-	WriteTable(&out, rep)
-	if !strings.Contains(out.String(), "webhook deliveries received") {
-		t.Fatalf("table without the deliveries:\n%s", out.String())
+	if out := table(rep); !strings.Contains(out, "webhook deliveries received") {
+		t.Fatalf("table without the deliveries:\n%s", out)
 	}
 }
 
@@ -130,11 +137,8 @@ func TestWebhook(t *testing.T) {
 // closed loop, whose shared clients make the counts alike by construction,
 // reports no throughput ratio.
 func TestInterleave(t *testing.T) {
-	rep, err := Run(t.Context(), Config{Scenario: ScenarioSale, Clients: 16, Duration: 600 * time.Millisecond,
+	rep := run(t, Config{Scenario: ScenarioSale, Clients: 16, Duration: 600 * time.Millisecond,
 		Rate: 100, Hop: true, Interleave: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if !rep.Interleaved || rep.Direct == nil || rep.Hop == nil || rep.AddedP50 == nil || rep.HopAddedP50 == nil || rep.ThroughputRatio == nil {
 		t.Fatalf("interleaved report: %+v", rep)
 	}
@@ -144,22 +148,15 @@ func TestInterleave(t *testing.T) {
 			t.Fatalf("%s: %d requests, %d errors (%s), want ~60 at 100/s", s.Target, s.Requests, s.Errors, s.FirstError)
 		}
 	}
-	var out strings.Builder
-	WriteTable(&out, rep)
-	if !strings.Contains(out.String(), "targets interleaved in one phase") || !strings.Contains(out.String(), "throughput") {
-		t.Fatalf("table:\n%s", out.String())
+	if out := table(rep); !strings.Contains(out, "targets interleaved in one phase") || !strings.Contains(out, "throughput") {
+		t.Fatalf("table:\n%s", out)
 	}
 
-	rep, err = Run(t.Context(), Config{Scenario: ScenarioSale, Clients: 2, Duration: 300 * time.Millisecond, Interleave: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep = run(t, Config{Scenario: ScenarioSale, Clients: 2, Duration: 300 * time.Millisecond, Interleave: true})
 	if rep.Direct.Requests == 0 || rep.Kasa.Requests == 0 || rep.ThroughputRatio != nil || rep.AddedP50 == nil {
 		t.Fatalf("closed loop: direct %d, kasa %d requests, ratio %v", rep.Direct.Requests, rep.Kasa.Requests, rep.ThroughputRatio)
 	}
-	out.Reset()
-	WriteTable(&out, rep)
-	if strings.Contains(out.String(), "throughput") {
-		t.Fatalf("a closed interleaved loop printed a throughput ratio:\n%s", out.String())
+	if out := table(rep); strings.Contains(out, "throughput") {
+		t.Fatalf("a closed interleaved loop printed a throughput ratio:\n%s", out)
 	}
 }

@@ -67,8 +67,9 @@ type Config struct {
 	// IdempotencyRetention is how long idempotency keys are kept (IDEM-1:
 	// at least 24 hours; default 48).
 	IdempotencyRetention time.Duration
-	// WebhookEvery is how often the webhook dispatcher looks for events
-	// and due retries (default 1 s); WebhookWorkers bounds its concurrent
+	// WebhookEvery is how often the webhook dispatcher looks for due
+	// retries and for events other nodes committed (default 1 s; this
+	// node's own events wake it); WebhookWorkers bounds its concurrent
 	// attempts (default 8).
 	WebhookEvery   time.Duration
 	WebhookWorkers int

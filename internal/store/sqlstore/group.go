@@ -161,17 +161,27 @@ func (s *Store) runTx(ctx context.Context, fn func(store.Tx) error) (err error, 
 // concurrent refunds of one payment, one of which got a 500.
 const transientRetries = 5
 
-// runTxRetrying is runTx, run again after a transient abort, with a short
-// random pause so that the other transaction finishes first.
+// runTxRetrying is runTx, run again after a transient abort (again).
 func (s *Store) runTxRetrying(ctx context.Context, fn func(store.Tx) error) (err error, panicked any) {
 	for attempt := 0; ; attempt++ {
 		err, panicked = s.runTx(ctx, fn)
-		if err == nil || panicked != nil || s.d.Transient == nil || !s.d.Transient(err) ||
-			attempt == transientRetries || ctx.Err() != nil {
+		if err == nil || panicked != nil || !s.again(ctx, err, attempt) {
 			return err, panicked
 		}
-		time.Sleep(time.Duration(1+rand.IntN(2<<attempt)) * time.Millisecond)
 	}
+}
+
+// again reports whether work that failed with err on its attempt-th try
+// (from 0), and wrote nothing, should run again: the database aborted it for
+// a reason not its own (a deadlock, a serialization failure), and the tries
+// are not used up. It first waits a short random pause, so that the other
+// transaction finishes first.
+func (s *Store) again(ctx context.Context, err error, attempt int) bool {
+	if s.d.Transient == nil || !s.d.Transient(err) || attempt == transientRetries || ctx.Err() != nil {
+		return false
+	}
+	time.Sleep(time.Duration(1+rand.IntN(2<<attempt)) * time.Millisecond)
+	return true
 }
 
 // guarded runs fn, turning a panic into a value the caller re-raises.

@@ -3,9 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"strings"
-	"time"
 
 	"github.com/kasapos/kasa/internal/store"
 )
@@ -69,10 +67,9 @@ func (s *Store) step(ctx context.Context, fn func(*tx) error) error {
 			s.committed(t)
 			return nil
 		}
-		if s.d.Transient == nil || !s.d.Transient(err) || attempt == transientRetries {
+		if !s.again(ctx, err, attempt) {
 			return err
 		}
-		time.Sleep(time.Duration(1+rand.IntN(2<<attempt)) * time.Millisecond)
 	}
 }
 
